@@ -1,0 +1,18 @@
+/**
+ * Every numerical constant of the library lives here.
+ */
+
+/**
+ * The one epsilon of the library.
+ * - Grad-CAM++ (Chattopadhyay 2018, Eq. 19): alpha = 1 / (2 + sum_ab A * g) for g != 0;
+ *   where |2 + sum_ab A * g| < EPS the position gets alpha = 0 (and alpha = 0 where g == 0).
+ * - Min-max normalisation: a map whose range (max - min) is <= EPS * max (a constant or all-zero map)
+ *   becomes all zeros, never NaN.
+ */
+export const EPS = 1e-7;
+
+/** Methods are listed once, in src/methods/registry.ts; this is only the default. */
+export const DEFAULT_METHOD = 'gradcam++';
+
+/** Default opacity of the heatmap in overlay(). */
+export const DEFAULT_OVERLAY_ALPHA = 0.5;

@@ -1,0 +1,78 @@
+/**
+ * Typed errors. Every message says what went wrong and what to do next.
+ */
+export type ErrorCode =
+  | 'INVALID_INPUT'
+  | 'UNKNOWN_LAYER'
+  | 'NO_TARGET_LAYER'
+  | 'METHOD_NOT_APPLICABLE'
+  | 'UNKNOWN_METHOD'
+  | 'CLASS_INDEX_OUT_OF_RANGE'
+  | 'UNSUPPORTED_MODEL'
+  | 'NUMERICAL'
+  | 'DISPOSED';
+
+export class GradCamError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The image or another argument has the wrong shape, type or values. */
+export class InvalidInputError extends GradCamError {
+  constructor(message: string) { super('INVALID_INPUT', message); }
+}
+
+/** `layer` names no layer usable as a target. `candidates` lists the ones that are. */
+export class UnknownLayerError extends GradCamError {
+  readonly candidates: string[];
+  constructor(name: string, candidates: string[]) {
+    super('UNKNOWN_LAYER',
+      `No usable target layer named "${name}". Layers with a 4-D spatial output: ` +
+      (candidates.length ? candidates.join(', ') : '(none)') + '.');
+    this.candidates = candidates;
+  }
+}
+
+/** The model has no layer with a 4-D output of spatial size > 1. */
+export class NoTargetLayerError extends GradCamError {
+  constructor(message: string) { super('NO_TARGET_LAYER', message); }
+}
+
+/** The method cannot run on this model (e.g. CAM without target -> GAP -> Dense). */
+export class MethodNotApplicableError extends GradCamError {
+  readonly method: string;
+  constructor(method: string, message: string) {
+    super('METHOD_NOT_APPLICABLE', message);
+    this.method = method;
+  }
+}
+
+export class UnknownMethodError extends GradCamError {
+  constructor(name: string, known: readonly string[]) {
+    super('UNKNOWN_METHOD', `Unknown method "${name}". Known methods: ${known.join(', ')}.`);
+  }
+}
+
+export class ClassIndexError extends GradCamError {
+  constructor(index: number, numClasses: number) {
+    super('CLASS_INDEX_OUT_OF_RANGE',
+      `classIndex ${index} is out of range: the model has ${numClasses} classes (0..${numClasses - 1}).`);
+  }
+}
+
+export class UnsupportedModelError extends GradCamError {
+  constructor(message: string) { super('UNSUPPORTED_MODEL', message); }
+}
+
+/** The model produced non-finite values (NaN or Infinity) for this input. */
+export class NumericalError extends GradCamError {
+  constructor(message: string) { super('NUMERICAL', message); }
+}
+
+export class DisposedError extends GradCamError {
+  constructor(what: string) { super('DISPOSED', `${what} was disposed; create a new one.`); }
+}
