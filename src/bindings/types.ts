@@ -19,7 +19,11 @@ export interface Kernels {
   /**
    * Float32 and byte regions of the given lengths (16-byte aligned), reused across calls; for 'wasm'
    * they are views over the module's memory (grown when needed). Views from an earlier reserve() are
-   * invalid after the next one. Kernels of kind 'wasm' only accept views from their own reserve().
+   * invalid after the next one. Kernels of kind 'wasm' only accept views from their own reserve()
+   * (anything else, including a view detached by a growth, throws InvalidInputError).
+   * Regions are laid out in the order given (f32, then u8): a call whose leading regions have the same
+   * names and lengths as the previous call's gets them back with their data; other contents are unspecified.
+   * Every kernel checks sizes against the views' lengths and throws InvalidInputError, never reads past them.
    */
   reserve(f32: Record<string, number>, u8?: Record<string, number>): Regions;
 
@@ -58,11 +62,16 @@ export interface Kernels {
 
   /**
    * Heatmap over an image: out = (1 - alpha) * rgb + alpha * jet(heat), per pixel, RGBA bytes
-   * (n pixels, 4 bytes each; out alpha channel = 255). jet = OpenCV COLORMAP_JET.
+   * (n pixels, 4 bytes each; out alpha channel = 255). jet = OpenCV COLORMAP_JET. alpha in [0, 1].
+   * Computed in float32, rounded half to even (as cv2.addWeighted), clamped to 0..255: 'wasm' and 'js'
+   * give identical bytes.
    */
   overlay(rgba: Uint8Array, heat: Float32Array, n: number, alpha: number, out: Uint8Array): void;
 
-  /** jet(heat) as RGBA bytes (alpha 255). */
+  /**
+   * jet(heat) as RGBA bytes (alpha 255): entry round-half-even(clamp(heat * 255, 0, 255)) (NaN -> 0) of
+   * OpenCV's 256-entry COLORMAP_JET table (src/reference/colormap.ts: JET_LUT, byte-exact to OpenCV 4.6).
+   */
   colormap(heat: Float32Array, n: number, out: Uint8Array): void;
 
   /** The protocol's explanation map E = L o I: out[p*C + c] = img[p*C + c] * heat[p]. */

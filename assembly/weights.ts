@@ -1,0 +1,128 @@
+// Channel weights of CAM, Grad-CAM and Grad-CAM++ (AssemblyScript, f32x4 SIMD).
+//
+// Layout: channel-last (HWC), as tfjs gives it: x[p * K + k], p = i * W + j one of Z = H * W positions,
+// k one of K channels. Every pointer is a byte offset into this module's memory; every kernel writes only
+// into its output (and `scratch`) and allocates nothing. The channel loops are contiguous, so they are
+// vectorised over k, four channels per f32x4, with a scalar loop for the K % 4 tail.
+// The plain-TypeScript twin is src/reference/weights.ts; test/kernels.test.ts runs one table against both.
+
+/** Byte offset of float element `i`. */
+@inline function f4(i: i32): usize {
+  return <usize>i << 2;
+}
+
+/**
+ * dst[k] = sum_p src[p*K + k] (Z positions, K channels), summed in ascending p.
+ * Streams src once, in memory order; dst (K floats) stays in cache.
+ */
+@inline function sumOverPositions(src: usize, Z: i32, K: i32, dst: usize): void {
+  const K4 = K & ~3;
+  const zero = f32x4.splat(0);
+  for (let k = 0; k < K4; k += 4) v128.store(dst + f4(k), zero);
+  for (let k = K4; k < K; k++) store<f32>(dst + f4(k), 0);
+  for (let p = 0; p < Z; p++) {
+    const row = src + f4(p * K);
+    for (let k = 0; k < K4; k += 4) {
+      const o = dst + f4(k);
+      v128.store(o, f32x4.add(v128.load(o), v128.load(row + f4(k))));
+    }
+    for (let k = K4; k < K; k++) {
+      const o = dst + f4(k);
+      store<f32>(o, load<f32>(o) + load<f32>(row + f4(k)));
+    }
+  }
+}
+
+/**
+ * CAM (Zhou et al. 2016, Eq. 2 there): out[k] = kernel[k * numClasses + c], the column of class c of the
+ * final Dense kernel (K x numClasses, row-major). A strided gather: nothing to vectorise.
+ */
+export function camWeights(kernel: usize, K: i32, numClasses: i32, c: i32, out: usize): void {
+  for (let k = 0; k < K; k++) {
+    store<f32>(out + f4(k), load<f32>(kernel + f4(k * numClasses + c)));
+  }
+}
+
+/** Grad-CAM (Selvaraju et al. 2017, Eq. 1): out[k] = (1/Z) * sum_p g[p*K + k]. */
+export function gradcamWeights(g: usize, Z: i32, K: i32, out: usize): void {
+  sumOverPositions(g, Z, K, out);
+  const invZ: f32 = Z > 0 ? <f32>1.0 / <f32>Z : 0;
+  const vInvZ = f32x4.splat(invZ);
+  const K4 = K & ~3;
+  for (let k = 0; k < K4; k += 4) {
+    const o = out + f4(k);
+    v128.store(o, f32x4.mul(v128.load(o), vInvZ));
+  }
+  for (let k = K4; k < K; k++) {
+    const o = out + f4(k);
+    store<f32>(o, load<f32>(o) * invZ);
+  }
+}
+
+/**
+ * Grad-CAM++ alpha for 4 channels (Chattopadhyay et al. 2018, Eq. 19, simplified for g != 0):
+ * alpha = 1 / (2 + sumA * g), and 0 where g == 0 or |2 + sumA * g| < eps.
+ * The mask is applied after the division, so an infinite 1/0 never reaches the output.
+ */
+@inline function alpha4(sumA: v128, g: v128, two: v128, eps: v128, zero: v128): v128 {
+  const d = f32x4.add(two, f32x4.mul(sumA, g));
+  const keep = v128.and(f32x4.ne(g, zero), f32x4.ge(f32x4.abs(d), eps));
+  return v128.and(f32x4.div(f32x4.splat(1), d), keep);
+}
+
+/** The scalar twin of alpha4, for the K % 4 tail. */
+@inline function alpha1(sumA: f32, g: f32, eps: f32): f32 {
+  const d: f32 = <f32>2 + sumA * g;
+  if (g == 0 || !(Mathf.abs(d) >= eps)) return 0;
+  return <f32>1 / d;
+}
+
+/**
+ * Grad-CAM++ weights (Chattopadhyay et al. 2018, Eq. 19, with the logit S: exp(S) cancels inside alpha
+ * and scales every weight by one positive factor, so it is dropped):
+ *   scratch[k] = sumA[k] = sum_p a[p*K + k]
+ *   out[k] = sum_p alpha[p,k] * max(g[p*K + k], 0),  alpha as in alpha4.
+ * `eps` is EPS of src/constants.ts, passed in by the host (one source of truth).
+ */
+export function gradcamppWeights(a: usize, g: usize, Z: i32, K: i32, scratch: usize, out: usize, eps: f32): void {
+  sumOverPositions(a, Z, K, scratch);
+  const K4 = K & ~3;
+  const zero = f32x4.splat(0);
+  const two = f32x4.splat(2);
+  const vEps = f32x4.splat(eps);
+  for (let k = 0; k < K4; k += 4) v128.store(out + f4(k), zero);
+  for (let k = K4; k < K; k++) store<f32>(out + f4(k), 0);
+  for (let p = 0; p < Z; p++) {
+    const row = g + f4(p * K);
+    for (let k = 0; k < K4; k += 4) {
+      const o = out + f4(k);
+      const gv = v128.load(row + f4(k));
+      const al = alpha4(v128.load(scratch + f4(k)), gv, two, vEps, zero);
+      v128.store(o, f32x4.add(v128.load(o), f32x4.mul(al, f32x4.max(gv, zero))));
+    }
+    for (let k = K4; k < K; k++) {
+      const o = out + f4(k);
+      const gv = load<f32>(row + f4(k));
+      const al = alpha1(load<f32>(scratch + f4(k)), gv, eps);
+      store<f32>(o, load<f32>(o) + al * Mathf.max(gv, 0));
+    }
+  }
+}
+
+/** The alpha[p*K + k] of gradcamppWeights (Z*K floats into out; sumA into scratch, K floats). */
+export function gradcamppAlpha(a: usize, g: usize, Z: i32, K: i32, scratch: usize, out: usize, eps: f32): void {
+  sumOverPositions(a, Z, K, scratch);
+  const K4 = K & ~3;
+  const zero = f32x4.splat(0);
+  const two = f32x4.splat(2);
+  const vEps = f32x4.splat(eps);
+  for (let p = 0; p < Z; p++) {
+    const base = f4(p * K);
+    for (let k = 0; k < K4; k += 4) {
+      v128.store(out + base + f4(k), alpha4(v128.load(scratch + f4(k)), v128.load(g + base + f4(k)), two, vEps, zero));
+    }
+    for (let k = K4; k < K; k++) {
+      store<f32>(out + base + f4(k), alpha1(load<f32>(scratch + f4(k)), load<f32>(g + base + f4(k)), eps));
+    }
+  }
+}

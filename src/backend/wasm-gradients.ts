@@ -1,0 +1,543 @@
+/**
+ * Gradient kernels that the tfjs 'wasm' backend (4.22) lacks, composed from kernels it has.
+ *
+ * - Conv2DBackpropFilter: needed by every conv2d gradient (tfjs-layers' fused conv2d asks for it
+ *   even when only the input gradient is wanted).
+ * - DepthwiseConv2dNativeBackpropInput / DepthwiseConv2dNativeBackpropFilter: depthwise and
+ *   separable convolutions (MobileNet, EfficientNet).
+ * - UnsortedSegmentSum: the gradient of gather (embeddings, tf.gather in a model).
+ *
+ * Each kernel calls the wasm backend's own kernel functions directly (as the backend's kernels call
+ * each other) and frees its intermediates with backend.disposeData. The heavy work lands in XNNPACK
+ * (the wasm Conv2D / DepthwiseConv2dNative kernels); see the notes at each kernel for the identity.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+
+type Pair = [number, number];
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+type PadAttr = 'valid' | 'same' | number | ExplicitPad;
+type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
+
+/** The part of the wasm backend (BackendWasm) these kernels use. */
+interface WasmBackend {
+  disposeData(dataId: object, force?: boolean): boolean;
+  readSync(dataId: object): unknown;
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+const BACKEND = 'wasm';
+
+/** Size of the part of dy one filter-gradient conv reads (see Conv2DBackpropFilter). */
+const bandBytes = (): number => (globalThis as any).__wgBand ?? (1 << 20); // TEMP tuning
+
+/** Kernel names registered by this module. */
+export const WASM_GRADIENT_KERNELS = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'UnsortedSegmentSum',
+] as const;
+
+const kernelCache = new Map<string, KernelFunc>();
+function wasmKernel(name: string): KernelFunc {
+  let f = kernelCache.get(name);
+  if (!f) {
+    const cfg = tf.getKernel(name, BACKEND);
+    if (!cfg) throw new Error(`wasm-gradients: the wasm backend has no '${name}' kernel`);
+    f = cfg.kernelFunc;
+    kernelCache.set(name, f);
+  }
+  return f;
+}
+
+/**
+ * Runs wasm kernels and remembers every TensorInfo they return; `done(result)` frees all of them
+ * except `result`. A Reshape result shares its input's data (with its own reference), so freeing
+ * each returned info once is always balanced.
+ */
+class Ops {
+  private temps: TensorInfo[] = [];
+  constructor(private readonly backend: WasmBackend) {}
+
+  run(name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
+    const out = wasmKernel(name)({ inputs, backend: this.backend as never, attrs }) as TensorInfo;
+    this.temps.push(out);
+    return out;
+  }
+
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run('Transpose', { x }, { perm });
+  }
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+    return this.run('Slice', { x }, { begin, size });
+  }
+  /**
+   * A 4-D slice (with strides on the two spatial axes) copied straight out of the wasm heap: the
+   * wasm Slice kernel first copies its whole input out of the heap, and its StridedSlice is a slow
+   * per-element loop. Returns x itself when nothing is cut.
+   */
+  crop4d(x: TensorInfo, begin: number[], size: number[], strideH = 1, strideW = 1): TensorInfo {
+    if (strideH === 1 && strideW === 1 && begin.every((v) => v === 0) && size.every((v, i) => v === x.shape[i])) return x;
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') {
+      if (strideH !== 1 || strideW !== 1) throw new Error('wasm-gradients: strided crop of ' + x.dtype);
+      return this.slice(x, begin, size);
+    }
+    const out = this.backend.makeOutput(size, x.dtype);
+    this.temps.push(out);
+    // Views after makeOutput: an allocation may grow (and so detach) the heap.
+    const src = this.backend.typedArrayFromHeap(x), dst = this.backend.typedArrayFromHeap(out);
+    const [, h, w, c] = x.shape;
+    const [n0, n1, n2, n3] = size;
+    const contiguousRow = n3 === c && strideW === 1;
+    let o = 0;
+    for (let i = 0; i < n0; i++) {
+      for (let j = 0; j < n1; j++) {
+        const rowStart = (((begin[0] + i) * h + begin[1] + j * strideH) * w + begin[2]) * c + begin[3];
+        if (contiguousRow) {
+          dst.set(src.subarray(rowStart, rowStart + n2 * c), o);
+          o += n2 * c;
+        } else {
+          for (let k = 0; k < n2; k++) {
+            const p = rowStart + k * strideW * c;
+            dst.set(src.subarray(p, p + n3), o);
+            o += n3;
+          }
+        }
+      }
+    }
+    return out;
+  }
+  /** Pads with zeros where a pad is positive and crops where it is negative (4-D). */
+  padOrCrop(x: TensorInfo, pads: Array<[number, number]>): TensorInfo {
+    let t = x;
+    if (pads.some(([a, b]) => a < 0 || b < 0)) {
+      const begin = pads.map(([a]) => Math.max(0, -a));
+      const size = pads.map(([a, b], i) => t.shape[i] - Math.max(0, -a) - Math.max(0, -b));
+      t = this.crop4d(t, begin, size);
+    }
+    if (pads.some(([a, b]) => a > 0 || b > 0)) {
+      const paddings = pads.map(([a, b]) => [Math.max(0, a), Math.max(0, b)]);
+      t = this.run('PadV2', { x: t }, { paddings, constantValue: 0 });
+    }
+    return t;
+  }
+  zeros(shape: number[], dtype: DataType = 'float32'): TensorInfo {
+    return this.run('Fill', {}, { shape, value: 0, dtype });
+  }
+
+  owns(t: TensorInfo): boolean {
+    return this.temps.includes(t);
+  }
+
+  /** Frees every intermediate except `keep`, and returns `keep`. */
+  done(keep?: TensorInfo): TensorInfo {
+    for (const t of this.temps) if (t !== keep) this.backend.disposeData(t.dataId);
+    this.temps = [];
+    return keep as TensorInfo;
+  }
+}
+
+function withOps(backend: unknown, f: (ops: Ops) => TensorInfo): TensorInfo {
+  const ops = new Ops(backend as WasmBackend);
+  try {
+    let out = f(ops);
+    // A kernel must return data of its own (never one of its inputs as it is).
+    if (!ops.owns(out)) out = ops.run('Identity', { x: out });
+    return ops.done(out);
+  } catch (e) {
+    ops.done();
+    throw e;
+  }
+}
+
+function pair(v: number | number[] | undefined, dflt = 1): Pair {
+  if (v == null) return [dflt, dflt];
+  return typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]];
+}
+
+/** Window geometry of a forward conv, from tfjs' own padding rules (conv_util.computeConv2DInfo). */
+interface Geometry {
+  batch: number; inH: number; inW: number; inC: number;
+  outH: number; outW: number;
+  fh: number; fw: number;
+  sh: number; sw: number;
+  dh: number; dw: number;
+  padTop: number; padLeft: number;
+}
+
+function geometry(
+  xShape: number[], filterShape: number[], strides: number | number[], dilations: number | number[],
+  pad: PadAttr, dimRoundingMode: RoundingMode, depthwise: boolean,
+): Geometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    strides as number, dilations as number, pad as 'same', dimRoundingMode, depthwise, 'channelsLast');
+  return {
+    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+    outH: info.outHeight, outW: info.outWidth,
+    fh: info.filterHeight, fw: info.filterWidth,
+    sh: info.strideHeight, sw: info.strideWidth,
+    dh: info.dilationHeight, dw: info.dilationWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * Makes x the exact input of the "correlation" conv of a filter gradient: the last row it reads is
+ * (outH-1)*sh + (fh-1)*dh - padTop; rows past it are cropped (they would only add output rows), and
+ * rows missing below are left to the conv's bottom padding. Returns x (cropped) and the bottom/right
+ * pads, or null when every tap reads padding (the gradient is zero).
+ */
+function fitForCorrelation(ops: Ops, x: TensorInfo, g: Geometry):
+  { x: TensorInfo; padBottom: number; padRight: number } | null {
+  const lastRow = (g.outH - 1) * g.sh + (g.fh - 1) * g.dh - g.padTop;
+  const lastCol = (g.outW - 1) * g.sw + (g.fw - 1) * g.dw - g.padLeft;
+  if (lastRow < 0 || lastCol < 0 || g.outH <= 0 || g.outW <= 0) return null;
+  let xc = x;
+  const rows = Math.min(g.inH, lastRow + 1), cols = Math.min(g.inW, lastCol + 1);
+  xc = ops.crop4d(x, [0, 0, 0, 0], [g.batch, rows, cols, g.inC]);
+  return { x: xc, padBottom: lastRow + 1 - rows, padRight: lastCol + 1 - cols };
+}
+
+function checkDy(name: string, dy: TensorInfo, g: Geometry, outC: number): void {
+  const want = [g.batch, g.outH, g.outW, outC];
+  if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== want[i])) {
+    throw new Error(`${name}: dy has shape [${dy.shape}], expected [${want}]`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter
+//
+// dW[fh,fw,ci,co] = sum_{b,oh,ow} x[b, oh*sh + fh*dh - padTop, ow*sw + fw*dw - padLeft, ci] * dy[b,oh,ow,co]
+//
+// Read with ci as the batch, (fh,fw) as the output pixel, (oh,ow) as the kernel tap and b as the
+// contracted channel, this is a plain conv2d:
+//   input  X' = transpose(x,  [3,1,2,0])  [Ci, H, W, B]
+//   filter F' = transpose(dy, [1,2,0,3])  [OH, OW, B, Co]
+//   conv2d(X', F', strides = dilation, dilations = stride, pads = (padTop, padLeft) + what is
+//   needed to reach the last read row/column) -> [Ci, FH, FW, Co] -> transpose [1,2,0,3].
+// One XNNPACK IGEMM does all the arithmetic. A 1x1 unpadded conv is a single matmul instead:
+//   dW = transpose(x_strided)[Ci, N] . dy[N, Co], N = B*OH*OW (XNNPACK fully-connected).
+// ---------------------------------------------------------------------------------------------
+function conv2DBackpropFilter(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+  const filterShape = attrs.filterShape as number[];
+  const dataFormat = (attrs.dataFormat as string | undefined) ?? 'NHWC';
+  return withOps(backend, (ops) => {
+    let x = inputs.x, dy = inputs.dy;
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
+      x = x.dtype === 'float32' ? x : ops.run('Cast', { x }, { dtype: 'float32' });
+      dy = dy.dtype === 'float32' ? dy : ops.run('Cast', { x: dy }, { dtype: 'float32' });
+    }
+    if (dataFormat === 'NCHW') {
+      x = ops.transpose(x, [0, 2, 3, 1]);
+      dy = ops.transpose(dy, [0, 2, 3, 1]);
+    }
+    const g = geometry(x.shape, filterShape, attrs.strides as number[], (attrs.dilations as number[]) ?? 1,
+      attrs.pad as PadAttr, attrs.dimRoundingMode as RoundingMode, false);
+    const [fh, fw, ci, co] = filterShape;
+    if (ci !== g.inC) throw new Error(`Conv2DBackpropFilter: filterShape [${filterShape}] does not fit x [${x.shape}]`);
+    checkDy('Conv2DBackpropFilter', dy, g, co);
+
+    if (fh === 1 && fw === 1 && g.padTop === 0 && g.padLeft === 0) {
+      // Pointwise: rows/columns read are 0, s, 2s, ... (outH-1)*s.
+      let xs = x;
+      if (g.sh !== 1 || g.sw !== 1 || g.outH !== g.inH || g.outW !== g.inW) {
+        xs = ops.crop4d(x, [0, 0, 0, 0], [g.batch, g.outH, g.outW, ci], g.sh, g.sw);
+      }
+      const n = g.batch * g.outH * g.outW;
+      const xT = ops.transpose(ops.reshape(xs, [n, ci]), [1, 0]);
+      // The weights operand of XNNPACK's fully-connected op is cached by tensor id (not by shape);
+      // dy's data may be shared with tensors of other shapes, so multiply by a private copy.
+      const dyCopy = ops.run('Identity', { x: ops.reshape(dy, [1, n, co]) });
+      const prod = ops.run('BatchMatMul', { a: ops.reshape(xT, [1, ci, n]), b: dyCopy },
+        { transposeA: false, transposeB: false });
+      return ops.reshape(prod, [1, 1, ci, co]);
+    }
+
+    const fit = fitForCorrelation(ops, x, g);
+    if (!fit) return ops.zeros(filterShape);
+    const xT = ops.transpose(fit.x, [3, 1, 2, 0]);        // [Ci, H', W', B]
+    const dyT = ops.transpose(dy, [1, 2, 0, 3]);          // [OH, OW, B, Co]
+    // XNNPACK streams the whole filter (here dy) once per tile of a few output pixels; when dy is
+    // larger than the cache that is memory-bound. So the sum over dy rows is split into bands whose
+    // part of dy stays in cache, one conv per band, and the partial gradients are added.
+    const rowBytes = g.outW * g.batch * co * 4;
+    const bandRows = Math.max(1, Math.min(g.outH, Math.floor(bandBytes() / rowBytes)));
+    const hT = fit.x.shape[1], lastRow = hT + fit.padBottom - 1;  // rows in x' coordinates
+    const parts: TensorInfo[] = [];
+    for (let r0 = 0; r0 < g.outH; r0 += bandRows) {
+      const r1 = Math.min(g.outH, r0 + bandRows);
+      const single = r0 === 0 && r1 === g.outH;
+      const f = single ? dyT : ops.crop4d(dyT, [r0, 0, 0, 0], [r1 - r0, g.outW, g.batch, co]);
+      // x' rows read by this band: r0*sh - padTop ... (r1-1)*sh + (FH-1)*dh - padTop.
+      const first = r0 * g.sh - g.padTop, last = Math.min(lastRow, (r1 - 1) * g.sh + (fh - 1) * g.dh - g.padTop);
+      const begin = Math.max(0, first), end = Math.min(hT - 1, last);
+      const xb = single ? xT : ops.crop4d(xT, [0, begin, 0, 0], [ci, end - begin + 1, xT.shape[2], g.batch]);
+      parts.push(ops.run('Conv2D', { x: xb, filter: f }, {
+        strides: [g.dh, g.dw], dilations: [g.sh, g.sw], dataFormat: 'NHWC',
+        pad: [[0, 0], [begin - first, last - end], [g.padLeft, fit.padRight], [0, 0]],
+      }));                                                 // [Ci, FH, FW, Co]
+    }
+    const out = parts.length === 1 ? parts[0] : ops.run('AddN', parts as never);
+    return ops.transpose(out, [1, 2, 0, 3]);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// DepthwiseConv2dNativeBackpropFilter
+//
+// dW[fh,fw,c,m] = sum_{b,oh,ow} x[b, oh*sh + fh*dh - padTop, ow*sw + fw*dw - padLeft, c] * dy[b,oh,ow,c*M+m]
+//
+// With batch 1 and one channel per (b, c) it is a depthwise conv whose filter is dy:
+//   input  transpose(x,  [1,2,0,3]) as [1, H, W, B*C]
+//   filter transpose(dy, [1,2,0,3]) as [OH, OW, B*C, M]
+//   depthwiseConv2d(strides = dilation, dilations = stride, pads as for conv2d)
+//   -> [1, FH, FW, B*C*M] as [FH, FW, B, C*M] -> sum over B -> [FH, FW, C, M].
+// ---------------------------------------------------------------------------------------------
+function depthwiseConv2dNativeBackpropFilter(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+  const filterShape = attrs.filterShape as number[];
+  return withOps(backend, (ops) => {
+    let x = inputs.x, dy = inputs.dy;
+    if (x.dtype !== 'float32') x = ops.run('Cast', { x }, { dtype: 'float32' });
+    if (dy.dtype !== 'float32') dy = ops.run('Cast', { x: dy }, { dtype: 'float32' });
+    const g = geometry(x.shape, filterShape, attrs.strides as number[], (attrs.dilations as number[]) ?? 1,
+      attrs.pad as PadAttr, attrs.dimRoundingMode as RoundingMode, true);
+    const [fh, fw, c, m] = filterShape;
+    if (c !== g.inC) throw new Error(`DepthwiseConv2dNativeBackpropFilter: filterShape [${filterShape}] does not fit x [${x.shape}]`);
+    checkDy('DepthwiseConv2dNativeBackpropFilter', dy, g, c * m);
+
+    const fit = fitForCorrelation(ops, x, g);
+    if (!fit) return ops.zeros(filterShape);
+    const [, h2, w2] = fit.x.shape;
+    const b = g.batch;
+    const xT = ops.reshape(ops.transpose(fit.x, [1, 2, 0, 3]), [1, h2, w2, b * c]);
+    const dyT = ops.reshape(ops.transpose(dy, [1, 2, 0, 3]), [g.outH, g.outW, b * c, m]);
+    const out = ops.run('DepthwiseConv2dNative', { x: xT, filter: dyT }, {
+      strides: [g.dh, g.dw], dilations: [g.sh, g.sw],
+      pad: [[0, 0], [g.padTop, fit.padBottom], [g.padLeft, fit.padRight], [0, 0]],
+    });                                                    // [1, FH, FW, B*C*M]
+    if (b === 1) return ops.reshape(out, filterShape);
+    const summed = ops.run('Sum', { x: ops.reshape(out, [fh, fw, b, c * m]) }, { axis: [2], keepDims: false });
+    return ops.reshape(summed, filterShape);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input gradients (transposed convolutions), split by output phase.
+//
+// dx[i] = sum_{fh : (i + padTop - fh*d) = oh*s, 0 <= oh < OH} dy[oh] * w[fh]      (per axis)
+//
+// Output rows i = q*s + r of one phase r are reached only by the taps fh with
+// fh*d = r + padTop (mod s): an arithmetic progression fh0, fh0 + st, ... (st = s/gcd(s,d)), whose
+// dy rows are q + c0 - k*(d/gcd). So each phase is an ordinary stride-1 correlation of dy with the
+// reversed sub-filter of those taps (dilation d/gcd, pads from c0), i.e. one XNNPACK conv, and the
+// s*s phase outputs are interleaved with two concats and two fast transposes. No zeros are
+// multiplied: for stride 1 this is the single conv of dy with the rotated filter.
+// ---------------------------------------------------------------------------------------------
+interface AxisPhase {
+  count: number;        // output rows of this phase: ceil((in - r) / s)
+  taps: number;         // K (0: the phase gets no contribution)
+  begin: number;        // first row of the sub-filter in the reversed filter
+  step: number;         // tap step in the filter
+  dilation: number;     // tap step in dy
+  padBefore: number;    // may be negative (crop dy)
+  padAfter: number;
+}
+
+function axisPhases(inSize: number, outSize: number, f: number, s: number, d: number, pad: number): AxisPhase[] {
+  const phases: AxisPhase[] = [];
+  for (let r = 0; r < s; r++) {
+    const count = Math.max(0, Math.ceil((inSize - r) / s));
+    const taps: number[] = [];
+    for (let fh = 0; fh < f; fh++) if ((((fh * d - r - pad) % s) + s) % s === 0) taps.push(fh);
+    if (taps.length === 0 || count === 0) {
+      phases.push({ count, taps: 0, begin: 0, step: 1, dilation: 1, padBefore: 0, padAfter: 0 });
+      continue;
+    }
+    const k = taps.length, first = taps[0];
+    const step = k > 1 ? taps[1] - taps[0] : 1;
+    const dilation = k > 1 ? (step * d) / s : 1;
+    const c0 = (r + pad - first * d) / s;
+    const padBefore = (k - 1) * dilation - c0;
+    const padAfter = count - outSize - padBefore + (k - 1) * dilation;
+    phases.push({ count, taps: k, begin: f - 1 - first - (k - 1) * step, step, dilation, padBefore, padAfter });
+  }
+  return phases;
+}
+
+/**
+ * dx of a conv whose geometry is g, from dy [B, OH, OW, *] and the filter reversed along its two
+ * spatial axes (wRev, [FH, FW, *, *]). `conv` runs a stride-1 conv of a (cropped) dy with a
+ * sub-filter and returns [B, rows, cols, outC].
+ */
+function transposedConv(
+  ops: Ops, dy: TensorInfo, g: Geometry, wRev: TensorInfo, outC: number,
+  conv: (x: TensorInfo, filter: TensorInfo, pad: ExplicitPad, dilations: Pair) => TensorInfo,
+): TensorInfo {
+  const ph = axisPhases(g.inH, g.outH, g.fh, g.sh, g.dh, g.padTop);
+  const pw = axisPhases(g.inW, g.outW, g.fw, g.sw, g.dw, g.padLeft);
+  const b = g.batch;
+  const qh = Math.ceil(g.inH / g.sh), qw = Math.ceil(g.inW / g.sw);
+  // Every phase is brought to [B, qh, qw, C] (qh = H for stride 1) so that they interleave.
+  const fullH = g.sh > 1 ? qh : g.inH, fullW = g.sw > 1 ? qw : g.inW;
+  const phase = (a: AxisPhase, c: AxisPhase): TensorInfo => {
+    const rows = g.outH + Math.min(0, a.padBefore) + Math.min(0, a.padAfter);
+    const cols = g.outW + Math.min(0, c.padBefore) + Math.min(0, c.padAfter);
+    if (a.taps === 0 || c.taps === 0 || rows <= 0 || cols <= 0) return ops.zeros([b, fullH, fullW, outC]);
+    const x = ops.crop4d(dy, [0, Math.max(0, -a.padBefore), Math.max(0, -c.padBefore), 0], [b, rows, cols, dy.shape[3]]);
+    const [, , ci, co] = wRev.shape;
+    const sub = ops.run('StridedSlice', { x: wRev }, {
+      begin: [a.begin, c.begin, 0, 0],
+      end: [a.begin + (a.taps - 1) * a.step + 1, c.begin + (c.taps - 1) * c.step + 1, ci, co],
+      strides: [a.step, c.step, 1, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
+    });
+    const out = conv(x, sub, [[0, 0], [Math.max(0, a.padBefore), Math.max(0, a.padAfter)],
+      [Math.max(0, c.padBefore), Math.max(0, c.padAfter)], [0, 0]], [a.dilation, c.dilation]);
+    return ops.padOrCrop(out, [[0, 0], [0, fullH - a.count], [0, fullW - c.count], [0, 0]]);
+  };
+  if (g.sh === 1 && g.sw === 1) return phase(ph[0], pw[0]);
+
+  // Interleave columns: per row phase, [sw, B*qh*qw, C] -> [B*qh*qw, sw, C] = [B, qh, qw*sw, C].
+  const rowsOut: TensorInfo[] = [];
+  for (let rh = 0; rh < g.sh; rh++) {
+    const parts = pw.map((c) => ops.reshape(phase(ph[rh], c), [1, b * qh * qw, outC]));
+    const stacked = parts.length === 1 ? parts[0] : ops.run('Concat', parts as never, { axis: 0 });
+    rowsOut.push(ops.reshape(ops.transpose(stacked, [1, 0, 2]), [1, b, qh, qw * g.sw * outC]));
+  }
+  // Interleave rows: [sh, B, qh, W'*C] -> [B, qh, sh, W'*C] = [B, qh*sh, W', C].
+  const stacked = rowsOut.length === 1 ? rowsOut[0] : ops.run('Concat', rowsOut as never, { axis: 0 });
+  const full = ops.reshape(ops.transpose(stacked, [1, 2, 0, 3]), [b, qh * g.sh, qw * g.sw, outC]);
+  if (qh * g.sh === g.inH && qw * g.sw === g.inW) return full;
+  return ops.crop4d(full, [0, 0, 0, 0], [b, g.inH, g.inW, outC]);
+}
+
+// Conv2DBackpropInput: the wasm backend has it, as a scalar C++ loop about 10x slower than the
+// forward conv; this replaces it with the phase-split XNNPACK convs above (filter [FH, FW, Co, Ci]).
+function conv2DBackpropInput(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+  const dataFormat = (attrs.dataFormat as string | undefined) ?? 'NHWC';
+  let inputShape = attrs.inputShape as number[];
+  return withOps(backend, (ops) => {
+    let dy = inputs.dy, filter = inputs.filter;
+    if (dy.dtype !== 'float32') dy = ops.run('Cast', { x: dy }, { dtype: 'float32' });
+    if (filter.dtype !== 'float32') filter = ops.run('Cast', { x: filter }, { dtype: 'float32' });
+    if (dataFormat === 'NCHW') {
+      dy = ops.transpose(dy, [0, 2, 3, 1]);
+      inputShape = [inputShape[0], inputShape[2], inputShape[3], inputShape[1]];
+    }
+    const g = geometry(inputShape, filter.shape, attrs.strides as number[], (attrs.dilations as number[]) ?? 1,
+      attrs.pad as PadAttr, attrs.dimRoundingMode as RoundingMode, false);
+    const [, , ci, co] = filter.shape;
+    checkDy('Conv2DBackpropInput', dy, g, co);
+    const wRev = ops.run('Reverse', { x: ops.transpose(filter, [0, 1, 3, 2]) }, { dims: [0, 1] });
+    const dx = transposedConv(ops, dy, g, wRev, ci, (x, f, pad, dilations) =>
+      ops.run('Conv2D', { x, filter: f }, { strides: [1, 1], dilations, pad, dataFormat: 'NHWC' }));
+    return dataFormat === 'NCHW' ? ops.transpose(dx, [0, 3, 1, 2]) : dx;
+  });
+}
+
+// DepthwiseConv2dNativeBackpropInput: the same with depthwise convs; the filter [FH, FW, C, M]
+// acts as [FH, FW, C*M, 1] on dy's C*M channels, and the M products of each channel are summed.
+function depthwiseConv2dNativeBackpropInput(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+  const inputShape = attrs.inputShape as number[];
+  return withOps(backend, (ops) => {
+    let dy = inputs.dy, filter = inputs.filter;
+    if (dy.dtype !== 'float32') dy = ops.run('Cast', { x: dy }, { dtype: 'float32' });
+    if (filter.dtype !== 'float32') filter = ops.run('Cast', { x: filter }, { dtype: 'float32' });
+    const g = geometry(inputShape, filter.shape, attrs.strides as number[], (attrs.dilations as number[]) ?? 1,
+      attrs.pad as PadAttr, attrs.dimRoundingMode as RoundingMode, true);
+    const [fh, fw, c, m] = filter.shape;
+    checkDy('DepthwiseConv2dNativeBackpropInput', dy, g, c * m);
+    const wRev = ops.reshape(ops.run('Reverse', { x: filter }, { dims: [0, 1] }), [fh, fw, c * m, 1]);
+    return transposedConv(ops, dy, g, wRev, c, (x, f, pad, dilations) => {
+      const out = ops.run('DepthwiseConv2dNative', { x, filter: f }, { strides: [1, 1], dilations, pad });
+      if (m === 1) return out;
+      const [bb, hh, ww] = out.shape;
+      return ops.run('Sum', { x: ops.reshape(out, [bb, hh, ww, c, m]) }, { axis: [4], keepDims: false });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// UnsortedSegmentSum: out[s, ...] = sum of x[i, ...] over the i with segmentIds[i] == s.
+// ScatterNd sums duplicate indices, so it is the whole kernel; ids outside [0, numSegments) are
+// dropped (as tfjs' cpu kernel does) by sending them to one extra segment that is sliced off.
+// segmentIds may have rank k > 1 (then it covers the first k dimensions of x).
+// ---------------------------------------------------------------------------------------------
+function unsortedSegmentSum(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { inputs, backend } = args;
+  const numSegments = (args.attrs as Record<string, unknown>).numSegments as number;
+  const be = backend as WasmBackend;
+  return withOps(backend, (ops) => {
+    const { x, segmentIds } = inputs;
+    const k = segmentIds.shape.length;
+    const n = segmentIds.shape.reduce((p, q) => p * q, 1);
+    const inner = x.shape.slice(k);
+    const outShape = [numSegments, ...inner];
+    if (n === 0 || numSegments === 0) return ops.run('Fill', {}, { shape: outShape, value: 0, dtype: x.dtype });
+    let ids = segmentIds.dtype === 'int32' ? segmentIds : ops.run('Cast', { x: segmentIds }, { dtype: 'int32' });
+    const idv = be.readSync(ids.dataId) as Int32Array;
+    let outOfRange = false;
+    for (let i = 0; i < n; i++) if (idv[i] < 0 || idv[i] >= numSegments) { outOfRange = true; break; }
+    let segments = numSegments;
+    if (outOfRange) {
+      const fixed = ops.run('Fill', {}, { shape: [n], value: 0, dtype: 'int32' });
+      const view = be.typedArrayFromHeap(fixed) as Int32Array;
+      for (let i = 0; i < n; i++) view[i] = idv[i] < 0 || idv[i] >= numSegments ? numSegments : idv[i];
+      ids = fixed;
+      segments = numSegments + 1;
+    }
+    const updates = ops.reshape(x, [n, ...inner]);
+    const scattered = ops.run('ScatterNd', { indices: ops.reshape(ids, [n, 1]), updates },
+      { shape: [segments, ...inner] });
+    if (!outOfRange) return scattered;
+    return ops.slice(scattered, outShape.map(() => 0), outShape);
+  });
+}
+
+/** wasm kernels that exist but are slow, replaced by registerWasmGradientKernels(). */
+export const WASM_REPLACED_KERNELS = ['Conv2DBackpropInput'] as const;
+
+let registered = false;
+
+/**
+ * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput,
+ * DepthwiseConv2dNativeBackpropFilter and UnsortedSegmentSum for the 'wasm' backend, and replaces
+ * its scalar-loop Conv2DBackpropInput with XNNPACK convs. Idempotent; a missing kernel that a later
+ * tfjs ships is left alone. Registration needs no initialised backend; the kernels run on 'wasm'.
+ */
+export function registerWasmGradientKernels(): void {
+  if (registered) return;
+  const impls: Record<(typeof WASM_GRADIENT_KERNELS)[number], unknown> = {
+    Conv2DBackpropFilter: conv2DBackpropFilter,
+    DepthwiseConv2dNativeBackpropInput: depthwiseConv2dNativeBackpropInput,
+    DepthwiseConv2dNativeBackpropFilter: depthwiseConv2dNativeBackpropFilter,
+    UnsortedSegmentSum: unsortedSegmentSum,
+  };
+  for (const name of WASM_GRADIENT_KERNELS) {
+    if (tf.getKernel(name, BACKEND)) continue;
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: impls[name] as KernelFunc });
+  }
+  const original = tf.getKernel('Conv2DBackpropInput', BACKEND);
+  if (original && original.kernelFunc !== (conv2DBackpropInput as unknown as KernelFunc)) {
+    tf.unregisterKernel('Conv2DBackpropInput', BACKEND);
+    // Keep the original setupFunc: it still runs if the backend is initialised after this call.
+    tf.registerKernel({ ...original, kernelFunc: conv2DBackpropInput as unknown as KernelFunc });
+  } else if (!original) {
+    tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput as unknown as KernelFunc });
+  }
+  registered = true;
+}

