@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradientKernels } from './backend/wasm-gradients.js';
 
 let ready: Promise<void> | null = null;
 
@@ -21,6 +22,7 @@ export function useWasmBackend(): Promise<void> {
         if (!ok) throw new Error('The tfjs wasm backend could not be initialised.');
       }
       await tf.ready();
+      registerWasmGradientKernels();
     })();
     ready.catch(() => { ready = null; });
   }

@@ -14,7 +14,7 @@ import {
   ClassIndexError, DisposedError, InvalidInputError, MethodNotApplicableError, NumericalError,
 } from './errors.js';
 import { imageSize, toBatch, type ImageInput, type Preprocess } from './image.js';
-import { getMethod, type MethodName } from './methods/registry.js';
+import { getMethod, METHODS, type MethodName } from './methods/registry.js';
 import type { Method } from './methods/types.js';
 import { makePlan, type Plan } from './model/plan.js';
 import { runBody, runHead, runHeadWithGrad } from './model/pass.js';
@@ -136,11 +136,9 @@ export class Explainer {
 
   /** Methods that apply to this model, and why the others do not. */
   applicable(): { method: MethodName; ok: boolean; reason?: string }[] {
-    return (['cam', 'gradcam', 'gradcam++'] as MethodName[]).map((name) => {
-      const m = getMethod(name);
-      return m.needsCamHead && 'reason' in this.plan.cam ? { method: name, ok: false, reason: this.plan.cam.reason }
-        : { method: name, ok: true };
-    });
+    return METHODS.map((m) => (m.needsCamHead && 'reason' in this.plan.cam
+      ? { method: m.name, ok: false, reason: this.plan.cam.reason }
+      : { method: m.name, ok: true }));
   }
 
   async explain(images: ImageInput | readonly ImageInput[], request: ExplainRequest = {}): Promise<ImageExplanations[]> {

@@ -136,7 +136,10 @@ function residualModel() {
   bn.setWeights([tf.randomUniform([8], -0.5, 0.5, 'float32', 9), tf.randomUniform([8], 0.2, 2, 'float32', 10), tf.randomUniform([8], 0.5, 1.5, 'float32', 11)]);
   /** The head written by hand: logits as a function of (target activation, skip). */
   const head = (a: tf.Tensor, skip: tf.Tensor) => {
-    const h = relu.apply(add.apply([bn.apply(c3.apply(a)) as tf.Tensor, skip])) as tf.Tensor;
+    // BatchNorm (scale: false) written out: (x - mean) / sqrt(var + eps) + beta
+    const [beta, mean, variance] = bn.getWeights();
+    const normed = tf.add(tf.mul(tf.sub(c3.apply(a) as tf.Tensor, mean), tf.rsqrt(tf.add(variance, 1e-3))), beta);
+    const h = relu.apply(add.apply([normed, skip])) as tf.Tensor;
     const g = gap.apply(h) as tf.Tensor;
     const k = fc.getWeights();
     return tf.add(tf.matMul(g as tf.Tensor2D, k[0] as tf.Tensor2D), k[1]);

@@ -12,6 +12,7 @@
  * (the wasm Conv2D / DepthwiseConv2dNative kernels); see the notes at each kernel for the identity.
  */
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm'; // registers the wasm kernels that these compose and replace
 import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
 type Pair = [number, number];
@@ -29,8 +30,6 @@ interface WasmBackend {
 
 const BACKEND = 'wasm';
 
-/** Size of the part of dy one filter-gradient conv reads (see Conv2DBackpropFilter). */
-const bandBytes = (): number => (globalThis as any).__wgBand ?? (1 << 20); // TEMP tuning
 
 /** Kernel names registered by this module. */
 export const WASM_GRADIENT_KERNELS = [
@@ -77,14 +76,15 @@ class Ops {
     return this.run('Slice', { x }, { begin, size });
   }
   /**
-   * A 4-D slice (with strides on the two spatial axes) copied straight out of the wasm heap: the
+   * A 4-D slice (with strides on the first three axes) copied straight out of the wasm heap: the
    * wasm Slice kernel first copies its whole input out of the heap, and its StridedSlice is a slow
-   * per-element loop. Returns x itself when nothing is cut.
+   * per-element loop (~100 ns an element). Returns x itself when nothing is cut.
    */
-  crop4d(x: TensorInfo, begin: number[], size: number[], strideH = 1, strideW = 1): TensorInfo {
-    if (strideH === 1 && strideW === 1 && begin.every((v) => v === 0) && size.every((v, i) => v === x.shape[i])) return x;
+  crop4d(x: TensorInfo, begin: number[], size: number[], strides: number[] = [1, 1, 1]): TensorInfo {
+    const unit = strides.every((v) => v === 1);
+    if (unit && begin.every((v) => v === 0) && size.every((v, i) => v === x.shape[i])) return x;
     if (x.dtype !== 'float32' && x.dtype !== 'int32') {
-      if (strideH !== 1 || strideW !== 1) throw new Error('wasm-gradients: strided crop of ' + x.dtype);
+      if (!unit) throw new Error('wasm-gradients: strided crop of ' + x.dtype);
       return this.slice(x, begin, size);
     }
     const out = this.backend.makeOutput(size, x.dtype);
@@ -93,17 +93,18 @@ class Ops {
     const src = this.backend.typedArrayFromHeap(x), dst = this.backend.typedArrayFromHeap(out);
     const [, h, w, c] = x.shape;
     const [n0, n1, n2, n3] = size;
-    const contiguousRow = n3 === c && strideW === 1;
+    const [s0, s1, s2] = strides;
+    const contiguousRow = n3 === c && s2 === 1;
     let o = 0;
     for (let i = 0; i < n0; i++) {
       for (let j = 0; j < n1; j++) {
-        const rowStart = (((begin[0] + i) * h + begin[1] + j * strideH) * w + begin[2]) * c + begin[3];
+        const rowStart = (((begin[0] + i * s0) * h + begin[1] + j * s1) * w + begin[2]) * c + begin[3];
         if (contiguousRow) {
           dst.set(src.subarray(rowStart, rowStart + n2 * c), o);
           o += n2 * c;
         } else {
           for (let k = 0; k < n2; k++) {
-            const p = rowStart + k * strideW * c;
+            const p = rowStart + k * s2 * c;
             dst.set(src.subarray(p, p + n3), o);
             o += n3;
           }
@@ -112,6 +113,21 @@ class Ops {
     }
     return out;
   }
+
+  /** A view of t's data on the wasm heap (valid until the next allocation). */
+  view(t: TensorInfo): Float32Array {
+    return this.backend.typedArrayFromHeap(t) as Float32Array;
+  }
+
+  /** Frees t now (an intermediate of this Ops). */
+  free(t: TensorInfo): void {
+    const i = this.temps.indexOf(t);
+    if (i >= 0) {
+      this.temps.splice(i, 1);
+      this.backend.disposeData(t.dataId);
+    }
+  }
+
   /** Pads with zeros where a pad is positive and crops where it is negative (4-D). */
   padOrCrop(x: TensorInfo, pads: Array<[number, number]>): TensorInfo {
     let t = x;
@@ -250,45 +266,99 @@ function conv2DBackpropFilter(args: { inputs: Record<string, TensorInfo>; backen
       // Pointwise: rows/columns read are 0, s, 2s, ... (outH-1)*s.
       let xs = x;
       if (g.sh !== 1 || g.sw !== 1 || g.outH !== g.inH || g.outW !== g.inW) {
-        xs = ops.crop4d(x, [0, 0, 0, 0], [g.batch, g.outH, g.outW, ci], g.sh, g.sw);
+        xs = ops.crop4d(x, [0, 0, 0, 0], [g.batch, g.outH, g.outW, ci], [1, g.sh, g.sw]);
       }
       const n = g.batch * g.outH * g.outW;
-      const xT = ops.transpose(ops.reshape(xs, [n, ci]), [1, 0]);
-      // The weights operand of XNNPACK's fully-connected op is cached by tensor id (not by shape);
-      // dy's data may be shared with tensors of other shapes, so multiply by a private copy.
-      const dyCopy = ops.run('Identity', { x: ops.reshape(dy, [1, n, co]) });
-      const prod = ops.run('BatchMatMul', { a: ops.reshape(xT, [1, ci, n]), b: dyCopy },
-        { transposeA: false, transposeB: false });
-      return ops.reshape(prod, [1, 1, ci, co]);
+      // XNNPACK's fully-connected op (BatchMatMul without transposes) re-reads its weights for
+      // every few rows of its input, so the operand with more channels goes transposed as the
+      // input (rows) and the other as the weights. The weights operand is cached by tensor id (not
+      // by shape) and tensors of other shapes may share x's or dy's data, so it is a private copy.
+      const copyOf = (t: TensorInfo, cols: number) =>
+        ops.owns(t) ? ops.reshape(t, [1, n, cols]) : ops.run('Identity', { x: ops.reshape(t, [1, n, cols]) });
+      if (ci >= co) {
+        const a = ops.reshape(ops.transpose(ops.reshape(xs, [n, ci]), [1, 0]), [1, ci, n]);
+        const prod = ops.run('BatchMatMul', { a, b: copyOf(dy, co) }, { transposeA: false, transposeB: false });
+        return ops.reshape(prod, [1, 1, ci, co]);
+      }
+      const a = ops.reshape(ops.transpose(ops.reshape(dy, [n, co]), [1, 0]), [1, co, n]);
+      const prod = ops.run('BatchMatMul', { a, b: copyOf(xs, ci) }, { transposeA: false, transposeB: false });
+      return ops.reshape(ops.transpose(ops.reshape(prod, [co, ci]), [1, 0]), [1, 1, ci, co]);
     }
 
     const fit = fitForCorrelation(ops, x, g);
     if (!fit) return ops.zeros(filterShape);
     const xT = ops.transpose(fit.x, [3, 1, 2, 0]);        // [Ci, H', W', B]
     const dyT = ops.transpose(dy, [1, 2, 0, 3]);          // [OH, OW, B, Co]
-    // XNNPACK streams the whole filter (here dy) once per tile of a few output pixels; when dy is
-    // larger than the cache that is memory-bound. So the sum over dy rows is split into bands whose
-    // part of dy stays in cache, one conv per band, and the partial gradients are added.
-    const rowBytes = g.outW * g.batch * co * 4;
-    const bandRows = Math.max(1, Math.min(g.outH, Math.floor(bandBytes() / rowBytes)));
-    const hT = fit.x.shape[1], lastRow = hT + fit.padBottom - 1;  // rows in x' coordinates
-    const parts: TensorInfo[] = [];
-    for (let r0 = 0; r0 < g.outH; r0 += bandRows) {
-      const r1 = Math.min(g.outH, r0 + bandRows);
-      const single = r0 === 0 && r1 === g.outH;
-      const f = single ? dyT : ops.crop4d(dyT, [r0, 0, 0, 0], [r1 - r0, g.outW, g.batch, co]);
-      // x' rows read by this band: r0*sh - padTop ... (r1-1)*sh + (FH-1)*dh - padTop.
-      const first = r0 * g.sh - g.padTop, last = Math.min(lastRow, (r1 - 1) * g.sh + (fh - 1) * g.dh - g.padTop);
-      const begin = Math.max(0, first), end = Math.min(hT - 1, last);
-      const xb = single ? xT : ops.crop4d(xT, [0, begin, 0, 0], [ci, end - begin + 1, xT.shape[2], g.batch]);
-      parts.push(ops.run('Conv2D', { x: xb, filter: f }, {
-        strides: [g.dh, g.dw], dilations: [g.sh, g.sw], dataFormat: 'NHWC',
-        pad: [[0, 0], [begin - first, last - end], [g.padLeft, fit.padRight], [0, 0]],
-      }));                                                 // [Ci, FH, FW, Co]
-    }
-    const out = parts.length === 1 ? parts[0] : ops.run('AddN', parts as never);
+    const out = ops.run('Conv2D', { x: xT, filter: dyT }, {
+      strides: [g.dh, g.dw], dilations: [g.sh, g.sw], dataFormat: 'NHWC',
+      pad: [[0, 0], [g.padTop, fit.padBottom], [g.padLeft, fit.padRight], [0, 0]],
+    });                                                    // [Ci, FH, FW, Co]
     return ops.transpose(out, [1, 2, 0, 3]);
   });
+}
+
+/**
+ * Depthwise filter gradient with small kernels. dy is cut into tiles of th x tw pixels; every
+ * (tile, batch, channel, multiplier) becomes one channel of a single depthwise conv whose kernel is
+ * the tile of dy and whose input is the window of x that tile reads (zeros outside x):
+ *   X[0, u, v, (k, c, m)] = x[b, p*th*sh - padTop + u, q*tw*sw - padLeft + v, c]   (k = (p, q, b))
+ *   F[i, j, (k, c, m), 0] = dy[b, p*th + i, q*tw + j, c*M + m]
+ *   depthwiseConv2d(X, F, strides = dilation, dilations = stride, 'valid') -> [1, FH, FW, (k, c, m)]
+ * and the sum over k is done on the heap. XNNPACK runs this with its depthwise microkernels; one
+ * conv with the whole of dy as its kernel (OH*OW taps) takes its slow generic path instead.
+ */
+function depthwiseFilterGradTiled(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Geometry, c: number, m: number, tile: number): TensorInfo {
+  const th = Math.min(tile, g.outH), tw = Math.min(tile, g.outW);
+  const P = Math.ceil(g.outH / th), Q = Math.ceil(g.outW / tw);
+  const U = (th - 1) * g.sh + (g.fh - 1) * g.dh + 1, V = (tw - 1) * g.sw + (g.fw - 1) * g.dw + 1;
+  const blocks = P * Q * g.batch, cm = c * m, ch = blocks * cm;
+  const X = ops.zeros([1, U, V, ch]);
+  const F = ops.zeros([th, tw, ch, 1]);
+  {
+    const xs = ops.view(x), dys = ops.view(dy), Xv = ops.view(X), Fv = ops.view(F);
+    const { inH: H, inW: W, outH: OH, outW: OW } = g;
+    for (let p = 0; p < P; p++) for (let q = 0; q < Q; q++) for (let b = 0; b < g.batch; b++) {
+      const k = (p * Q + q) * g.batch + b;
+      for (let i = 0; i < th && p * th + i < OH; i++) {
+        for (let j = 0; j < tw && q * tw + j < OW; j++) {
+          const src = ((b * OH + p * th + i) * OW + q * tw + j) * cm;
+          Fv.set(dys.subarray(src, src + cm), (i * tw + j) * ch + k * cm);
+        }
+      }
+      for (let u = 0; u < U; u++) {
+        const row = p * th * g.sh - g.padTop + u;
+        if (row < 0 || row >= H) continue;
+        for (let v = 0; v < V; v++) {
+          const col = q * tw * g.sw - g.padLeft + v;
+          if (col < 0 || col >= W) continue;
+          const src = ((b * H + row) * W + col) * c, dst = (u * V + v) * ch + k * cm;
+          if (m === 1) {
+            Xv.set(xs.subarray(src, src + c), dst);
+          } else {
+            for (let cc = 0; cc < c; cc++) Xv.fill(xs[src + cc], dst + cc * m, dst + cc * m + m);
+          }
+        }
+      }
+    }
+  }
+  const out = ops.run('DepthwiseConv2dNative', { x: X, filter: F }, {
+    strides: [g.dh, g.dw], dilations: [g.sh, g.sw], pad: 'valid',
+  });                                                      // [1, FH, FW, blocks*C*M]
+  ops.free(X);
+  ops.free(F);
+  const taps = g.fh * g.fw;
+  const result = ops.run('Fill', {}, { shape: [g.fh, g.fw, c, m], value: 0, dtype: 'float32' });
+  const o = ops.view(out), r = ops.view(result);
+  const acc = new Float64Array(cm);
+  for (let t = 0; t < taps; t++) {
+    acc.fill(0);
+    for (let k = 0; k < blocks; k++) {
+      const base = (t * blocks + k) * cm;
+      for (let j = 0; j < cm; j++) acc[j] += o[base + j];
+    }
+    for (let j = 0; j < cm; j++) r[t * cm + j] = acc[j];
+  }
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,6 +386,8 @@ function depthwiseConv2dNativeBackpropFilter(args: { inputs: Record<string, Tens
     if (c !== g.inC) throw new Error(`DepthwiseConv2dNativeBackpropFilter: filterShape [${filterShape}] does not fit x [${x.shape}]`);
     checkDy('DepthwiseConv2dNativeBackpropFilter', dy, g, c * m);
 
+    const tile = Number((globalThis as any).__wgTile ?? 4); // TEMP
+    if (tile > 0) return depthwiseFilterGradTiled(ops, x, dy, g, c, m, tile);
     const fit = fitForCorrelation(ops, x, g);
     if (!fit) return ops.zeros(filterShape);
     const [, h2, w2] = fit.x.shape;
@@ -387,38 +459,41 @@ function transposedConv(
   const ph = axisPhases(g.inH, g.outH, g.fh, g.sh, g.dh, g.padTop);
   const pw = axisPhases(g.inW, g.outW, g.fw, g.sw, g.dw, g.padLeft);
   const b = g.batch;
-  const qh = Math.ceil(g.inH / g.sh), qw = Math.ceil(g.inW / g.sw);
-  // Every phase is brought to [B, qh, qw, C] (qh = H for stride 1) so that they interleave.
-  const fullH = g.sh > 1 ? qh : g.inH, fullW = g.sw > 1 ? qw : g.inW;
-  const phase = (a: AxisPhase, c: AxisPhase): TensorInfo => {
+  // One phase: [B, count_h, count_w, outC], or null when no tap reaches it (its rows stay zero).
+  const phase = (a: AxisPhase, c: AxisPhase): TensorInfo | null => {
     const rows = g.outH + Math.min(0, a.padBefore) + Math.min(0, a.padAfter);
     const cols = g.outW + Math.min(0, c.padBefore) + Math.min(0, c.padAfter);
-    if (a.taps === 0 || c.taps === 0 || rows <= 0 || cols <= 0) return ops.zeros([b, fullH, fullW, outC]);
+    if (a.taps === 0 || c.taps === 0 || a.count === 0 || c.count === 0 || rows <= 0 || cols <= 0) return null;
     const x = ops.crop4d(dy, [0, Math.max(0, -a.padBefore), Math.max(0, -c.padBefore), 0], [b, rows, cols, dy.shape[3]]);
     const [, , ci, co] = wRev.shape;
-    const sub = ops.run('StridedSlice', { x: wRev }, {
-      begin: [a.begin, c.begin, 0, 0],
-      end: [a.begin + (a.taps - 1) * a.step + 1, c.begin + (c.taps - 1) * c.step + 1, ci, co],
-      strides: [a.step, c.step, 1, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-    });
+    const sub = ops.crop4d(wRev, [a.begin, c.begin, 0, 0], [a.taps, c.taps, ci, co], [a.step, c.step, 1]);
     const out = conv(x, sub, [[0, 0], [Math.max(0, a.padBefore), Math.max(0, a.padAfter)],
       [Math.max(0, c.padBefore), Math.max(0, c.padAfter)], [0, 0]], [a.dilation, c.dilation]);
-    return ops.padOrCrop(out, [[0, 0], [0, fullH - a.count], [0, fullW - c.count], [0, 0]]);
+    if (x !== dy) ops.free(x);
+    if (sub !== wRev) ops.free(sub);
+    return out;
   };
-  if (g.sh === 1 && g.sw === 1) return phase(ph[0], pw[0]);
+  if (g.sh === 1 && g.sw === 1) return phase(ph[0], pw[0]) ?? ops.zeros([b, g.inH, g.inW, outC]);
 
-  // Interleave columns: per row phase, [sw, B*qh*qw, C] -> [B*qh*qw, sw, C] = [B, qh, qw*sw, C].
-  const rowsOut: TensorInfo[] = [];
+  // Interleave the phases: row q of phase (rh, rw) is row q*sh + rh of dx (columns likewise).
+  const dx = ops.zeros([b, g.inH, g.inW, outC]);
   for (let rh = 0; rh < g.sh; rh++) {
-    const parts = pw.map((c) => ops.reshape(phase(ph[rh], c), [1, b * qh * qw, outC]));
-    const stacked = parts.length === 1 ? parts[0] : ops.run('Concat', parts as never, { axis: 0 });
-    rowsOut.push(ops.reshape(ops.transpose(stacked, [1, 0, 2]), [1, b, qh, qw * g.sw * outC]));
+    for (let rw = 0; rw < g.sw; rw++) {
+      const p = phase(ph[rh], pw[rw]);
+      if (!p) continue;
+      const src = ops.view(p), dst = ops.view(dx);
+      const [, nh, nw] = p.shape;
+      let o = 0;
+      for (let i = 0; i < b; i++) {
+        for (let q = 0; q < nh; q++) {
+          let d = ((i * g.inH + q * g.sh + rh) * g.inW + rw) * outC;
+          for (let k = 0; k < nw; k++, o += outC, d += g.sw * outC) dst.set(src.subarray(o, o + outC), d);
+        }
+      }
+      ops.free(p);
+    }
   }
-  // Interleave rows: [sh, B, qh, W'*C] -> [B, qh, sh, W'*C] = [B, qh*sh, W', C].
-  const stacked = rowsOut.length === 1 ? rowsOut[0] : ops.run('Concat', rowsOut as never, { axis: 0 });
-  const full = ops.reshape(ops.transpose(stacked, [1, 2, 0, 3]), [b, qh * g.sh, qw * g.sw, outC]);
-  if (qh * g.sh === g.inH && qw * g.sw === g.inW) return full;
-  return ops.crop4d(full, [0, 0, 0, 0], [b, g.inH, g.inW, outC]);
+  return dx;
 }
 
 // Conv2DBackpropInput: the wasm backend has it, as a scalar C++ loop about 10x slower than the
@@ -508,16 +583,111 @@ function unsortedSegmentSum(args: { inputs: Record<string, TensorInfo>; backend:
   });
 }
 
-/** wasm kernels that exist but are slow, replaced by registerWasmGradientKernels(). */
-export const WASM_REPLACED_KERNELS = ['Conv2DBackpropInput'] as const;
+// ---------------------------------------------------------------------------------------------
+// Fast paths for two wasm kernels that dominate a training step of a conv net with batch norm
+// (the batchNorm gradient tiles 1/sqrt(var) to the input's shape and sums over [0, 1, 2]):
+// - Tile: the wasm kernel computes every output element's source index with heap-allocated index
+//   vectors (~60 ns an element). Here: copy x's rows once, then double blocks with copyWithin.
+// - Sum / Mean over leading axes (e.g. [0,1,2] of NHWC): the wasm kernel first transposes the
+//   reduced axes to the end. Here: one pass over the rows, accumulating in float64 (as tfjs' cpu
+//   backend does). Any other case goes to the original kernel.
+// ---------------------------------------------------------------------------------------------
+type Typed = Float32Array | Int32Array | Uint8Array;
+
+function fastTile(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const reps = (args.attrs as Record<string, unknown>).reps as number[];
+    if (x.dtype === 'string' || x.dtype === 'complex64' || reps.length !== x.shape.length || x.shape.length === 0) {
+      return original(args);
+    }
+    const be = args.backend as WasmBackend;
+    const r = x.shape.length;
+    const xs = x.shape, os = xs.map((d, i) => d * reps[i]);
+    const out = be.makeOutput(os, x.dtype);
+    if (os.some((d) => d === 0)) return out;
+    const src = be.typedArrayFromHeap(x) as Typed, dst = be.typedArrayFromHeap(out) as Typed;
+    const oStr = new Array<number>(r);
+    oStr[r - 1] = 1;
+    for (let i = r - 2; i >= 0; i--) oStr[i] = oStr[i + 1] * os[i + 1];
+    // Visits every index prefix over dims [0, d) within x's extent; f gets the out offset.
+    const eachPrefix = (d: number, f: (outOffset: number, prefixIndex: number) => void): void => {
+      let count = 1;
+      for (let i = 0; i < d; i++) count *= xs[i];
+      const idx = new Array<number>(d).fill(0);
+      for (let n = 0; n < count; n++) {
+        let off = 0;
+        for (let i = 0; i < d; i++) off += idx[i] * oStr[i];
+        f(off, n);
+        for (let i = d - 1; i >= 0; i--) { if (++idx[i] < xs[i]) break; idx[i] = 0; }
+      }
+    };
+    // 1. x's rows (last dim), each repeated reps[r-1] times.
+    const row = xs[r - 1];
+    eachPrefix(r - 1, (off, n) => {
+      const line = src.subarray(n * row, (n + 1) * row);
+      for (let k = 0; k < reps[r - 1]; k++) dst.set(line, off + k * row);
+    });
+    // 2. From the innermost dim out: repeat the (now complete) block of dim d reps[d] times.
+    for (let d = r - 2; d >= 0; d--) {
+      if (reps[d] === 1) continue;
+      const block = xs[d] * oStr[d];
+      eachPrefix(d, (off) => {
+        for (let k = 1; k < reps[d]; k++) dst.copyWithin(off + k * block, off, off + block);
+      });
+    }
+    return out;
+  };
+}
+
+function fastReduce(original: KernelFunc, mean: boolean): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const attrs = args.attrs as Record<string, unknown>;
+    const rank = x.shape.length;
+    if (x.dtype !== 'float32' || rank < 2) return original(args);
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+    const sorted = [...new Set(axes)].sort((a, b) => a - b);
+    const k = sorted.length;
+    // Only a leading run of axes that is not the whole tensor (that needs no transpose anyway).
+    if (k === 0 || k >= rank || sorted.some((a, i) => a !== i)) return original(args);
+    const n = x.shape.slice(0, k).reduce((p, q) => p * q, 1);
+    const c = x.shape.slice(k).reduce((p, q) => p * q, 1);
+    const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
+    const be = args.backend as WasmBackend;
+    const out = be.makeOutput(outShape, 'float32');
+    const src = be.typedArrayFromHeap(x) as Float32Array, dst = be.typedArrayFromHeap(out) as Float32Array;
+    const acc = new Float64Array(c);
+    for (let i = 0; i < n; i++) {
+      const base = i * c;
+      for (let j = 0; j < c; j++) acc[j] += src[base + j];
+    }
+    for (let j = 0; j < c; j++) dst[j] = mean ? acc[j] / n : acc[j];
+    return out;
+  };
+}
+
+/** wasm kernels that exist but are slow, replaced (Conv2DBackpropInput) or given fast paths. */
+export const WASM_REPLACED_KERNELS = ['Conv2DBackpropInput', 'Tile', 'Sum', 'Mean'] as const;
 
 let registered = false;
 
+/** Replaces the wasm kernel `name` by make(original), keeping the original's setupFunc. */
+function replaceKernel(name: string, make: (original: KernelFunc) => KernelFunc): void {
+  const original = tf.getKernel(name, BACKEND);
+  if (!original) return;
+  tf.unregisterKernel(name, BACKEND);
+  // The original setupFunc still runs if the backend is initialised after this call.
+  tf.registerKernel({ ...original, kernelFunc: make(original.kernelFunc) });
+  kernelCache.delete(name);
+}
+
 /**
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput,
- * DepthwiseConv2dNativeBackpropFilter and UnsortedSegmentSum for the 'wasm' backend, and replaces
- * its scalar-loop Conv2DBackpropInput with XNNPACK convs. Idempotent; a missing kernel that a later
- * tfjs ships is left alone. Registration needs no initialised backend; the kernels run on 'wasm'.
+ * DepthwiseConv2dNativeBackpropFilter and UnsortedSegmentSum for the 'wasm' backend; replaces its
+ * scalar-loop Conv2DBackpropInput with XNNPACK convs; and gives Tile and Sum/Mean over leading axes
+ * fast paths (see above). Idempotent. A missing kernel that a later tfjs ships is left alone.
+ * Registration needs no initialised backend (only the wasm package imported, which this module does).
  */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
@@ -531,13 +701,13 @@ export function registerWasmGradientKernels(): void {
     if (tf.getKernel(name, BACKEND)) continue;
     tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: impls[name] as KernelFunc });
   }
-  const original = tf.getKernel('Conv2DBackpropInput', BACKEND);
-  if (original && original.kernelFunc !== (conv2DBackpropInput as unknown as KernelFunc)) {
-    tf.unregisterKernel('Conv2DBackpropInput', BACKEND);
-    // Keep the original setupFunc: it still runs if the backend is initialised after this call.
-    tf.registerKernel({ ...original, kernelFunc: conv2DBackpropInput as unknown as KernelFunc });
-  } else if (!original) {
+  if (tf.getKernel('Conv2DBackpropInput', BACKEND)) {
+    replaceKernel('Conv2DBackpropInput', () => conv2DBackpropInput as unknown as KernelFunc);
+  } else {
     tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput as unknown as KernelFunc });
   }
+  replaceKernel('Tile', fastTile);
+  replaceKernel('Sum', (o) => fastReduce(o, false));
+  replaceKernel('Mean', (o) => fastReduce(o, true));
   registered = true;
 }

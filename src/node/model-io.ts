@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
+import '../models/index.js'; // registers the custom layers (Normalization) before any model loads
 
 export async function saveModel(model: tf.LayersModel, dir: string, weightsName = 'weights.bin'): Promise<{ modelJson: string; bytes: number }> {
   mkdirSync(dir, { recursive: true });

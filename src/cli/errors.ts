@@ -1,0 +1,47 @@
+/**
+ * How the commands fail: ONE line on stderr and a non-zero exit code, never a stack trace for a user's
+ * mistake. Light on purpose (no tfjs), so `--help` and command-line mistakes answer at once.
+ */
+import { GradCamError } from '../errors.js';
+
+/** A mistake in the command line itself (exit code 2). */
+export class UsageError extends Error {}
+
+/**
+ * Runs a command body: its errors become ONE line on stderr and a non-zero exit code. Library errors
+ * (GradCamError) and usage errors print their message; anything else is unexpected and says so
+ * (GRADCAM_DEBUG=1 prints the stack).
+ */
+export async function runCommand(name: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    return reportError(name, e);
+  }
+}
+
+/** Prints `e` as one line prefixed by the command's name; returns the exit code (2 usage, 1 otherwise). */
+export function reportError(name: string, e: unknown): number {
+  const msg = oneLine(e instanceof Error ? e.message : String(e));
+  if (e instanceof UsageError) {
+    process.stderr.write(`${name}: ${msg} (see ${name} --help)\n`);
+    return 2;
+  }
+  if ((e as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS_')) {
+    // node's message goes on about '--' for positionals; the first sentence says it all
+    process.stderr.write(`${name}: ${msg.replace(/\. To specify a positional argument.*$/, '.')} (see ${name} --help)\n`);
+    return 2;
+  }
+  if (e instanceof GradCamError) {
+    process.stderr.write(`${name}: ${msg}\n`);
+    return 1;
+  }
+  process.stderr.write(`${name}: unexpected error: ${msg}\n`);
+  if (process.env.GRADCAM_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+  return 1;
+}
+
+/** One printable line (messages may quote file contents). */
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?').trim();
+}

@@ -1,0 +1,104 @@
+/**
+ * gradcam-wasm explain: explain one image file with a model, write the overlay PNG, print the top classes
+ * and the timings.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_METHOD, DEFAULT_OVERLAY_ALPHA } from '../constants.js';
+import { METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
+import { INPUT_RANGES, parseClass } from './card.js';
+import { UsageError, runCommand } from './errors.js';
+import type { Command } from './types.js';
+
+const usage = `Usage: gradcam-wasm explain --model <model.json | folder | built-in name> --image <png|jpg> [options]
+
+Explains the model's prediction for one image with CAM, Grad-CAM and/or Grad-CAM++ (tfjs wasm backend),
+prints the top-5 classes, the explained class, the target layer and the timings, and writes the overlay
+(the jet heatmap blended over the image) as a PNG.
+
+Options:
+  --model <m>        a built-in model (see \`gradcam-wasm models\`), a model.json, or the folder holding it
+                     (a tfjs layers model; its weight files next to it; a card.json there is read too)
+  --image <file>     the image, PNG or JPEG; resized to the model's input size for the prediction,
+                     the heatmap and the overlay keep the image's own size
+  --out <file.png>   where to write the figure (nothing is written without --out):
+                       one method:      the overlay
+                       several methods: one strip, left to right: the input, then one overlay per
+                                        method in the order ${METHOD_NAMES.join(', ')}
+  --method <m>       ${METHOD_NAMES.join(' | ')} | all (default ${DEFAULT_METHOD}); repeat it or separate
+                     names with commas. 'all' skips, with a note, a method the model does not allow
+                     (CAM needs target layer -> global average pooling -> Dense); naming such a method
+                     explicitly is an error.
+  --class <c>        the class to explain: an index, or a name from the card (default: the top-1 class)
+  --layer <name>     the target layer (default: the card's targetLayer, else the last conv feature map)
+  --alpha <a>        heatmap opacity in the overlay, 0..1 (default ${DEFAULT_OVERLAY_ALPHA})
+  --input-range <r>  ${INPUT_RANGES.join(' | ')}: the pixel range the model expects (default: from the
+                     card's preprocessing, else 0,1)
+  -h, --help         this help
+
+Exit codes: 0 done, 1 the explanation failed (message on stderr), 2 a mistake in the command line.
+Example:
+  gradcam-wasm explain --model digits --image demo/samples/test-multi-0-digit3.png --method all --out fig.png`;
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'explain one image (CAM, Grad-CAM, Grad-CAM++): overlay PNG, top classes, timings',
+  usage,
+  run: (args) => runCommand('gradcam-wasm explain', async () => {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        model: { type: 'string', short: 'm' },
+        image: { type: 'string', short: 'i' },
+        out: { type: 'string', short: 'o' },
+        method: { type: 'string', multiple: true },
+        class: { type: 'string', short: 'c' },
+        layer: { type: 'string', short: 'l' },
+        alpha: { type: 'string' },
+        'input-range': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (!values.model) throw new UsageError('--model is required');
+    if (!values.image) throw new UsageError('--image is required');
+    const alpha = values.alpha == null ? DEFAULT_OVERLAY_ALPHA : Number(values.alpha);
+    if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be a number in [0,1], got "${values.alpha}"`);
+    if (values.out && path.extname(values.out).toLowerCase() !== '.png') throw new UsageError(`--out must name a .png file, got "${values.out}"`);
+    // loaded here, not above, so that --help and command-line mistakes answer at once (no tfjs start-up)
+    const { describe, explainImage, openImage, openSession, overlays, parseMethods, strip } = await import('./common.js');
+    const { writeImage } = await import('../node/image-io.js');
+    const { methods, all } = parseMethods(values.method, DEFAULT_METHOD as MethodName);
+
+    const image = openImage(values.image);
+    const session = await openSession(values.model, { layer: values.layer, inputRange: values['input-range'] });
+    const { loaded } = session;
+    const classIndex = values.class == null ? undefined : parseClass(values.class, loaded.card);
+    const outcome = await explainImage(session, image, methods, { classIndex, skipInapplicable: all });
+    const t0 = performance.now();
+    const figs = await overlays(image, outcome.result, alpha);
+    let wrote = '';
+    if (values.out) {
+      const fig = figs.length === 1 ? figs[0]!.image : strip([image, ...figs.map((f) => f.image)]);
+      writeImage(values.out, fig);
+      wrote = `wrote ${values.out} (${fig.width}x${fig.height}` +
+        (figs.length === 1 ? `, ${getMethod(figs[0]!.method).title} overlay)` :
+          `: input | ${figs.map((f) => getMethod(f.method).title).join(' | ')})`);
+    }
+    const renderMs = performance.now() - t0;
+    console.log(`model: ${loaded.name} (${loaded.file}); input range ${session.range} (${session.rangeFrom}); ` +
+      `image ${values.image} ${image.width}x${image.height}`);
+    for (const line of describe(outcome, loaded.card, { 'load model': loaded.loadMs, plan: session.planMs })) console.log(line);
+    console.log(`render+write (ms): ${renderMs.toFixed(1)}`);
+    if (wrote) console.log(wrote);
+    session.explainer.dispose();
+    loaded.model.dispose();
+    return 0;
+  }),
+};

@@ -1,0 +1,18 @@
+/**
+ * gradcam-wasm/node: the Node-only helpers. Model files (save/load a tfjs layers model as model.json +
+ * weights, the built-in models and their cards) and image files (PNG/JPEG to and from RGBA bytes).
+ *
+ * @example
+ * import { explainWasm, overlay } from 'gradcam-wasm';
+ * import { loadModel, readImage, writeImage } from 'gradcam-wasm/node';
+ * const model = await loadModel('model.json');
+ * const image = readImage('cat.png');
+ * const e = await explainWasm(model, image, { preprocess: (x) => x.div(255) });
+ * writeImage('overlay.png', await overlay(image, e));
+ */
+export { saveModel, loadModel } from './model-io.js';
+export { readImage, decodeImage, writeImage, encodePng, encodeJpeg, type RgbaImage } from './image-io.js';
+export { builtinModels, resolveModel, loadBuiltinOrPath, MODELS_DIR, PACKAGE_ROOT, type BuiltinModel } from './zoo.js';
+export {
+  inputRangeOf, preprocessFor, parseInputRange, INPUT_RANGES, type InputRange, type ModelCardLike,
+} from '../cli/card.js';

@@ -1,0 +1,45 @@
+/**
+ * The models that ship in this package (models/<name>/model.json + weights + card.json), by name.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from '../errors.js';
+import { loadModel } from './model-io.js';
+
+/** The package root (the folder holding package.json), from src/node/ or dist/node/. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MODELS_DIR = path.join(PACKAGE_ROOT, 'models');
+
+export interface BuiltinModel { name: string; dir: string; card: Record<string, unknown> & { inputShape?: number[]; classNames?: string[] } }
+
+export function builtinModels(): BuiltinModel[] {
+  if (!existsSync(MODELS_DIR)) return [];
+  return readdirSync(MODELS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(MODELS_DIR, d.name, 'model.json')))
+    .map((d) => {
+      const cardFile = path.join(MODELS_DIR, d.name, 'card.json');
+      const card = existsSync(cardFile) ? JSON.parse(readFileSync(cardFile, 'utf8')) : {};
+      return { name: d.name, dir: path.join(MODELS_DIR, d.name), card };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A built-in model name, or a path to a model.json (or its folder). */
+export function resolveModel(nameOrPath: string): { name: string; file: string; card?: BuiltinModel['card'] } {
+  const builtin = builtinModels().find((m) => m.name === nameOrPath);
+  if (builtin) return { name: builtin.name, file: path.join(builtin.dir, 'model.json'), card: builtin.card };
+  if (existsSync(nameOrPath)) {
+    const file = nameOrPath.endsWith('.json') ? nameOrPath : path.join(nameOrPath, 'model.json');
+    const cardFile = path.join(path.dirname(file), 'card.json');
+    return { name: path.basename(path.dirname(path.resolve(file))), file, card: existsSync(cardFile) ? JSON.parse(readFileSync(cardFile, 'utf8')) : undefined };
+  }
+  const names = builtinModels().map((m) => m.name);
+  throw new InvalidInputError(`"${nameOrPath}" is neither a built-in model (${names.join(', ') || 'none installed'}) nor a model.json path.`);
+}
+
+export async function loadBuiltinOrPath(nameOrPath: string): Promise<{ model: tf.LayersModel; name: string; card?: BuiltinModel['card'] }> {
+  const r = resolveModel(nameOrPath);
+  return { model: await loadModel(r.file), name: r.name, card: r.card };
+}

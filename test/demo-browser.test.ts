@@ -1,0 +1,190 @@
+/**
+ * The browser demo in a real browser: headless Chromium (Debian's /usr/bin/chromium) driven by
+ * playwright-core. Builds the demo into a temp folder, serves it on 127.0.0.1, explains a bundled sample
+ * and checks that the three heatmaps are painted, behave as the theory says, and equal the Node result
+ * for the same PNG and model. Saves a screenshot to artifacts/demo-browser.png.
+ *
+ * Chromium missing is a FAILURE (install it: apt-get install -y chromium), unless SKIP_BROWSER=1.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createExplainer, METHODS, useWasmBackend, type MethodName } from '../src/index.js';
+import { loadModel, readImage, saveModel, builtinModels } from '../src/node/index.js';
+import { inputRangeOf, preprocessFor } from '../src/cli/card.js';
+import { buildDemo, type DemoModel } from '../demo/build.js';
+import { serve, type Served } from '../demo/serve.js';
+import { ensureStandin } from '../scripts/make-standin.js';
+import { maxAbsDiff } from './helpers/reference.js';
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const CHROMIUM = '/usr/bin/chromium';
+const SAMPLE = 'test-multi-0-digit3.png';
+/**
+ * Browser vs Node, heatmap values in [0,1]: the same tfjs wasm binary (SIMD, one thread) and the same
+ * AssemblyScript module on the same PNG pixels, so the maps agree to float32 rounding; 1e-4 leaves room
+ * for a different summation order in XNNPACK, far below one 8-bit colour step (1/255).
+ */
+const TOLERANCE = 1e-4;
+
+if (process.env.SKIP_BROWSER === '1') {
+  console.log('demo-browser.test.ts: skipped because SKIP_BROWSER=1');
+  process.exit(0);
+}
+
+interface DemoResult {
+  layer: string; width: number; height: number; classIndex: number;
+  top: { classIndex: number; probability: number }[];
+  heatmaps: Partial<Record<MethodName, number[]>>; errors: Partial<Record<MethodName, string>>; timings: Record<string, number>;
+}
+
+const test = suite('browser demo (headless Chromium)');
+
+let context: BrowserContext | null = null, page: Page, server: Served | null = null;
+let model: DemoModel;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradcam-demo-'));
+const pageErrors: string[] = [];
+const requests: string[] = [];
+
+/** conv -> flatten -> dense: no GAP -> Dense, so CAM does not apply. */
+async function flattenHeadModel(dir: string): Promise<DemoModel> {
+  await useWasmBackend();
+  const input = tf.input({ shape: [64, 64, 3] });
+  const c = tf.layers.conv2d({ filters: 4, kernelSize: 4, strides: 4, activation: 'relu', name: 'conv', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }).apply(input) as tf.SymbolicTensor;
+  const f = tf.layers.flatten({ name: 'flatten' }).apply(c) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 10, activation: 'softmax', name: 'fc', kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }) }).apply(f) as tf.SymbolicTensor;
+  const m = tf.model({ inputs: input, outputs: out });
+  await saveModel(m, dir);
+  m.dispose();
+  return { name: 'flatten-head', dir, card: { preprocessing: 'RGB in [0,1]' } };
+}
+
+test.before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser demo test cannot run. ` +
+      'Install it with `apt-get install -y chromium` (Debian), or set SKIP_BROWSER=1 to skip this test on purpose.');
+  }
+  const builtin = builtinModels()[0];
+  model = builtin ? { name: builtin.name, dir: builtin.dir, card: builtin.card }
+    : { name: 'standin', dir: await ensureStandin(), card: undefined };
+  model.card ??= JSON.parse(readFileSync(path.join(model.dir, 'card.json'), 'utf8'));
+  const noGap = await flattenHeadModel(path.join(tmp, 'flatten-head'));
+  const b = await buildDemo({ models: [model, noGap], out: path.join(tmp, 'site') });
+  server = await serve(b.out);
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+    viewport: { width: 1200, height: 1000 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(server.url);
+  await page.waitForFunction(() => (window as unknown as { gradcamDemo?: { state: { ready: boolean } } }).gradcamDemo?.state.ready === true,
+    null, { timeout: 40_000 });
+});
+
+test.after(async () => {
+  await context?.close();
+  await server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const explainIn = (p: Page, file: string) => p.evaluate((f) =>
+  (window as unknown as { gradcamDemo: { explainSample(f: string): Promise<unknown> } }).gradcamDemo.explainSample(f), file) as Promise<DemoResult>;
+
+/** The canvas's RGBA bytes. */
+const pixels = (p: Page, id: string) => p.evaluate((i) => {
+  const c = document.getElementById(i) as HTMLCanvasElement | null;
+  if (!c) return null;
+  return { width: c.width, height: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+}, id);
+
+test('explains a bundled sample: three painted heatmaps, CAM = Grad-CAM (GAP -> Dense), Grad-CAM++ differs', async () => {
+  const r = await explainIn(page, SAMPLE);
+  assert.equal(r.errors, {}, 'no method should be refused on a GAP -> Dense model');
+  const size = readImage(path.join(ROOT, 'demo', 'samples', SAMPLE));
+  assert.is(r.width, size.width);
+  assert.is(r.height, size.height);
+  const painted: Record<string, number[]> = {};
+  for (const m of METHODS) {
+    const h = r.heatmaps[m.name];
+    assert.ok(h && h.length === r.width * r.height, `${m.name}: heatmap of ${r.width}x${r.height}`);
+    assert.ok(Math.max(...h!) > 0.99 && Math.min(...h!) < 0.01, `${m.name}: a normalised, non-flat map`);
+    for (const kind of ['heat', 'overlay', 'emap']) {
+      const px = await pixels(page, `${kind}-${m.name}`);
+      assert.ok(px, `canvas ${kind}-${m.name} exists`);
+      assert.is(px!.width, r.width);
+      assert.ok(new Set(px!.data.filter((_, i) => i % 4 === 0)).size > 8, `${kind}-${m.name} is painted (varied red channel)`);
+      if (kind === 'heat') painted[m.name] = px!.data;
+    }
+  }
+  // CAM and Grad-CAM weights are proportional on target -> GAP -> Dense (Selvaraju 2017, Sec. 3.1), so the
+  // normalised maps coincide; Grad-CAM++ weights positive gradients by alpha and gives another map.
+  assert.ok(maxAbsDiff(r.heatmaps.cam!, r.heatmaps.gradcam!) <= 1e-4, `CAM vs Grad-CAM ${maxAbsDiff(r.heatmaps.cam!, r.heatmaps.gradcam!)}`);
+  assert.ok(maxAbsDiff(r.heatmaps['gradcam++']!, r.heatmaps.gradcam!) > 0.05, 'Grad-CAM++ differs from Grad-CAM');
+  assert.ok(maxAbsDiff(painted['gradcam++']!, painted.gradcam!) > 10, 'the painted Grad-CAM++ differs from Grad-CAM');
+  assert.ok(maxAbsDiff(painted['gradcam++']!, painted.cam!) > 10, 'the painted Grad-CAM++ differs from CAM');
+  for (const k of ['forward to the target layer', 'head + gradients', 'maps (AssemblyScript kernels)']) {
+    assert.ok(r.timings[k]! >= 0, `timing ${k} shown`);
+  }
+  assert.ok((await page.locator('#top5 li').count()) === 5, 'top-5 list');
+  assert.match(await page.locator('#explained').innerText(), r.layer);
+  mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
+  await page.screenshot({ path: path.join(ROOT, 'artifacts', 'demo-browser.png'), fullPage: true });
+});
+
+test(`the browser's heatmaps equal Node's for the same PNG and model (max |diff| <= ${TOLERANCE})`, async () => {
+  const r = await explainIn(page, SAMPLE);
+  await useWasmBackend();
+  const m = await loadModel(model.dir);
+  const ex = await createExplainer(m, { layer: model.card?.targetLayer as string | undefined });
+  const [n] = await ex.explain(readImage(path.join(ROOT, 'demo', 'samples', SAMPLE)), {
+    methods: METHODS.map((x) => x.name), preprocess: preprocessFor(inputRangeOf(model.card).range),
+  });
+  assert.is(r.layer, n!.layer);
+  assert.equal(r.top.map((p) => p.classIndex), n!.top.map((p) => p.classIndex), 'same top-5');
+  assert.ok(maxAbsDiff(r.top.map((p) => p.probability), n!.top.map((p) => p.probability)) <= 1e-5, 'same probabilities');
+  for (const x of METHODS) {
+    const d = maxAbsDiff(r.heatmaps[x.name]!, n!.get(x.name)!.heatmap);
+    console.log(`  ${x.title}: browser vs Node max |diff| = ${d.toExponential(2)}`);
+    assert.ok(d <= TOLERANCE, `${x.name}: browser vs Node ${d}`);
+  }
+  m.dispose();
+});
+
+test('top-5: clicking a class explains that class', async () => {
+  const second = await page.locator('#top5 li button').nth(1);
+  const label = (await second.locator('span').first().innerText()).split(' ')[0];
+  await second.click();
+  await page.waitForFunction((c) => (window as unknown as { gradcamDemo: { state: { last: { classIndex: number } | null; busy: boolean } } })
+    .gradcamDemo.state.last?.classIndex === c, Number(label), { timeout: 10_000 });
+  assert.is(await page.locator('#top5 button[aria-pressed="true"]').count(), 1);
+});
+
+test('a model without GAP -> Dense: the CAM column shows the library message, the others are painted', async () => {
+  await page.evaluate(() => (window as unknown as { gradcamDemo: { loadBundledModel(n: string): Promise<void> } }).gradcamDemo.loadBundledModel('flatten-head'));
+  const r = await explainIn(page, SAMPLE);
+  assert.ok(r.errors.cam, 'CAM refused');
+  assert.match(r.errors.cam!, /CAM/);
+  assert.ok(r.heatmaps.gradcam && r.heatmaps['gradcam++'], 'Grad-CAM and Grad-CAM++ still computed');
+  assert.match(await page.locator('#maps td.na').innerText(), r.errors.cam!.slice(0, 40));
+  assert.is(await page.locator('#heat-cam').count(), 0);
+  await page.screenshot({ path: path.join(ROOT, 'artifacts', 'demo-browser-no-cam.png'), fullPage: true });
+});
+
+test('offline: every request went to the local server; no page errors', () => {
+  const foreign = requests.filter((u) => !u.startsWith(server!.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  assert.equal(foreign, [], `requests outside ${server!.url}`);
+  assert.ok(requests.some((u) => u.endsWith('.wasm')), 'the tfjs wasm binary came from the local server');
+  assert.equal(pageErrors, []);
+});
+
+test.run();
