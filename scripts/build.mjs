@@ -18,7 +18,7 @@ const browserDir = path.join(root, 'dist', 'browser');
 mkdirSync(browserDir, { recursive: true });
 if (existsSync(path.join(root, 'src', 'browser.ts'))) {
   run(bin('esbuild'), ['src/browser.ts', '--bundle', '--format=esm', '--platform=browser', '--target=es2020',
-    '--minify', '--sourcemap', `--outfile=${path.join('dist', 'browser', 'gradcam-wasm.js')}`, '--log-level=warning']);
+    '--minify', `--outfile=${path.join('dist', 'browser', 'gradcam-wasm.js')}`, '--log-level=warning']);
 }
 const tfwasm = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 for (const f of readdirSync(tfwasm).filter((f) => f.endsWith('.wasm'))) cpSync(path.join(tfwasm, f), path.join(browserDir, f));

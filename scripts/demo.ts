@@ -12,7 +12,7 @@ import { METHOD_NAMES, getMethod } from '../src/methods/registry.js';
 import { writeImage } from '../src/node/image-io.js';
 import { builtinModels, resolveModel } from '../src/node/zoo.js';
 import {
-  describe, enlarge, explainImage, methodSlug, openImage, openSession, overlays, reportError, strip,
+  UsageError, describe, enlarge, explainImage, methodSlug, openImage, openSession, overlays, reportError, strip,
 } from '../src/cli/common.js';
 import { buildDemo, type DemoModel } from '../demo/build.js';
 import { serve } from '../demo/serve.js';
@@ -31,13 +31,18 @@ Without --serve: explains every sample scene in demo/samples/ with a bundled mod
 With --serve: builds the browser demo into dist/demo/ (all built-in models, or --model) and serves it.
   --port <n>    the port on 127.0.0.1 (default: any free port)`;
 
-const { values } = parseArgs({
-  options: {
-    serve: { type: 'boolean' }, port: { type: 'string' }, model: { type: 'string' },
-    out: { type: 'string', default: path.join(ROOT, 'artifacts', 'demo') }, scale: { type: 'string', default: '4' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+const NAME = 'demo', HELP = 'npm run demo -- --help';
+const OPTIONS = {
+  serve: { type: 'boolean' }, port: { type: 'string' }, model: { type: 'string' },
+  out: { type: 'string', default: path.join(ROOT, 'artifacts', 'demo') }, scale: { type: 'string', default: '4' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+try {
+  ({ values } = parseArgs({ options: OPTIONS, strict: true }));
+} catch (e) {
+  process.exit(reportError(NAME, e, HELP));
+}
 if (values.help) { console.log(USAGE); process.exit(0); }
 
 /** The models to show: --model, else every built-in, else (until the trained ones land) the stand-in. */
@@ -61,10 +66,10 @@ function samples(): { file: string; label?: number }[] {
 
 async function figures(): Promise<number> {
   const scale = Number(values.scale);
-  if (!Number.isInteger(scale) || scale < 1 || scale > 16) throw new Error(`--scale must be an integer 1..16, got ${values.scale}`);
+  if (!Number.isInteger(scale) || scale < 1 || scale > 16) throw new UsageError(`--scale must be an integer 1..16, got ${values.scale}`);
   const [model] = await pickModels();
   const list = samples();
-  if (list.length === 0) throw new Error('no samples in demo/samples/ (run: node --import tsx scripts/make-samples.ts)');
+  if (list.length === 0) throw new UsageError('no samples in demo/samples/ (run: node --import tsx scripts/make-samples.ts)');
   const session = await openSession(path.join(model!.dir, 'model.json'));
   console.log(`model ${model!.name} (${rel(model!.dir)}): input ${session.loaded.card?.inputShape?.join('x') ?? '?'}, ` +
     `input range ${session.range} (${session.rangeFrom}), target layer ${session.explainer.layer}; ` +
@@ -96,7 +101,7 @@ async function figures(): Promise<number> {
 
 async function serveDemo(): Promise<number> {
   const port = values.port == null ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0..65535, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0..65535, got ${values.port}`);
   const b = await buildDemo({ models: await pickModels() });
   console.log(`built ${rel(b.out)}/ in ${b.ms.toFixed(0)} ms (${(b.bytes / 1e6).toFixed(1)} MB: page, bundle, tfjs wasm files, ` +
     `models ${b.models.join(', ')}, ${b.samples} samples)`);
@@ -109,5 +114,5 @@ async function serveDemo(): Promise<number> {
 try {
   process.exitCode = await (values.serve ? serveDemo() : figures());
 } catch (e) {
-  process.exitCode = reportError('demo', e);
+  process.exitCode = reportError(NAME, e, HELP);
 }

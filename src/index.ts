@@ -1,6 +1,8 @@
 /**
  * gradcam-wasm: CAM, Grad-CAM and Grad-CAM++ for TensorFlow.js CNNs.
  */
+// Registers the custom layers of the bundled models (Normalization of EfficientNet) before any model loads.
+import './models/normalization.js';
 export { explainWasm, createExplainer, Explainer, probabilities } from './explainer.js';
 export type {
   Explanation, ExplainOptions, ExplainerOptions, ExplainRequest, ImageExplanations, OutputSize, Prediction,

@@ -6,7 +6,7 @@
  *
  * Chromium missing is a FAILURE (install it: apt-get install -y chromium), unless SKIP_BROWSER=1.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +23,12 @@ import { ensureStandin } from '../scripts/make-standin.js';
 import { maxAbsDiff } from './helpers/reference.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const CHROMIUM = '/usr/bin/chromium';
-const SAMPLE = 'test-multi-0-digit3.png';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'; // Debian's package; never a downloaded browser
+/** A bundled scene with several digits (the first test-multi one of demo/samples/samples.json). */
+const SAMPLES = (JSON.parse(readFileSync(path.join(ROOT, 'demo', 'samples', 'samples.json'), 'utf8')) as { samples: { file: string; split: string }[] }).samples;
+const SAMPLE = SAMPLES.find((s) => s.split === 'test-multi')!.file;
+/** Two other samples: one for the file input, one for drag-and-drop. */
+const [PICKED, DROPPED] = SAMPLES.map((s) => s.file).filter((f) => f !== SAMPLE);
 /**
  * Browser vs Node, heatmap values in [0,1]: the same tfjs wasm binary (SIMD, one thread) and the same
  * AssemblyScript module on the same PNG pixels, so the maps agree to float32 rounding; 1e-4 leaves room
@@ -64,7 +68,8 @@ async function flattenHeadModel(dir: string): Promise<DemoModel> {
   return { name: 'flatten-head', dir, card: { preprocessing: 'RGB in [0,1]' } };
 }
 
-test.before(async () => {
+/** Builds and serves the demo, starts Chromium and loads the page (not in a uvu before hook: uvu 0.5 swallows their errors). */
+async function setup(): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser demo test cannot run. ` +
       'Install it with `apt-get install -y chromium` (Debian), or set SKIP_BROWSER=1 to skip this test on purpose.');
@@ -89,7 +94,7 @@ test.before(async () => {
   await page.goto(server.url);
   await page.waitForFunction(() => (window as unknown as { gradcamDemo?: { state: { ready: boolean } } }).gradcamDemo?.state.ready === true,
     null, { timeout: 40_000 });
-});
+}
 
 test.after(async () => {
   await context?.close();
@@ -107,84 +112,126 @@ const pixels = (p: Page, id: string) => p.evaluate((i) => {
   return { width: c.width, height: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
 }, id);
 
-test('explains a bundled sample: three painted heatmaps, CAM = Grad-CAM (GAP -> Dense), Grad-CAM++ differs', async () => {
-  const r = await explainIn(page, SAMPLE);
-  assert.equal(r.errors, {}, 'no method should be refused on a GAP -> Dense model');
-  const size = readImage(path.join(ROOT, 'demo', 'samples', SAMPLE));
-  assert.is(r.width, size.width);
-  assert.is(r.height, size.height);
-  const painted: Record<string, number[]> = {};
-  for (const m of METHODS) {
-    const h = r.heatmaps[m.name];
-    assert.ok(h && h.length === r.width * r.height, `${m.name}: heatmap of ${r.width}x${r.height}`);
-    assert.ok(Math.max(...h!) > 0.99 && Math.min(...h!) < 0.01, `${m.name}: a normalised, non-flat map`);
-    for (const kind of ['heat', 'overlay', 'emap']) {
-      const px = await pixels(page, `${kind}-${m.name}`);
-      assert.ok(px, `canvas ${kind}-${m.name} exists`);
-      assert.is(px!.width, r.width);
-      assert.ok(new Set(px!.data.filter((_, i) => i % 4 === 0)).size > 8, `${kind}-${m.name} is painted (varied red channel)`);
-      if (kind === 'heat') painted[m.name] = px!.data;
+let setupError: unknown = null;
+try {
+  await setup();
+} catch (e) {
+  setupError = e;
+}
+if (setupError) {
+  // one failing test that carries the reason (missing Chromium, a failed build, a page that never got ready)
+  test('the demo page starts in headless Chromium', () => { throw setupError; });
+} else {
+  browserTests();
+}
+
+/** The tests proper (registered once the page is up). */
+function browserTests(): void {
+  test('explains a bundled sample: three painted heatmaps, CAM = Grad-CAM (GAP -> Dense), Grad-CAM++ differs', async () => {
+    const r = await explainIn(page, SAMPLE);
+    assert.equal(r.errors, {}, 'no method should be refused on a GAP -> Dense model');
+    const size = readImage(path.join(ROOT, 'demo', 'samples', SAMPLE));
+    assert.is(r.width, size.width);
+    assert.is(r.height, size.height);
+    const painted: Record<string, number[]> = {};
+    for (const m of METHODS) {
+      const h = r.heatmaps[m.name];
+      assert.ok(h && h.length === r.width * r.height, `${m.name}: heatmap of ${r.width}x${r.height}`);
+      assert.ok(Math.max(...h!) > 0.99 && Math.min(...h!) < 0.01, `${m.name}: a normalised, non-flat map`);
+      for (const kind of ['heat', 'overlay', 'emap']) {
+        const px = await pixels(page, `${kind}-${m.name}`);
+        assert.ok(px, `canvas ${kind}-${m.name} exists`);
+        assert.is(px!.width, r.width);
+        assert.ok(new Set(px!.data.filter((_, i) => i % 4 === 0)).size > 8, `${kind}-${m.name} is painted (varied red channel)`);
+        if (kind === 'heat') painted[m.name] = px!.data;
+      }
     }
-  }
-  // CAM and Grad-CAM weights are proportional on target -> GAP -> Dense (Selvaraju 2017, Sec. 3.1), so the
-  // normalised maps coincide; Grad-CAM++ weights positive gradients by alpha and gives another map.
-  assert.ok(maxAbsDiff(r.heatmaps.cam!, r.heatmaps.gradcam!) <= 1e-4, `CAM vs Grad-CAM ${maxAbsDiff(r.heatmaps.cam!, r.heatmaps.gradcam!)}`);
-  assert.ok(maxAbsDiff(r.heatmaps['gradcam++']!, r.heatmaps.gradcam!) > 0.05, 'Grad-CAM++ differs from Grad-CAM');
-  assert.ok(maxAbsDiff(painted['gradcam++']!, painted.gradcam!) > 10, 'the painted Grad-CAM++ differs from Grad-CAM');
-  assert.ok(maxAbsDiff(painted['gradcam++']!, painted.cam!) > 10, 'the painted Grad-CAM++ differs from CAM');
-  for (const k of ['forward to the target layer', 'head + gradients', 'maps (AssemblyScript kernels)']) {
-    assert.ok(r.timings[k]! >= 0, `timing ${k} shown`);
-  }
-  assert.ok((await page.locator('#top5 li').count()) === 5, 'top-5 list');
-  assert.match(await page.locator('#explained').innerText(), r.layer);
-  mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
-  await page.screenshot({ path: path.join(ROOT, 'artifacts', 'demo-browser.png'), fullPage: true });
-});
-
-test(`the browser's heatmaps equal Node's for the same PNG and model (max |diff| <= ${TOLERANCE})`, async () => {
-  const r = await explainIn(page, SAMPLE);
-  await useWasmBackend();
-  const m = await loadModel(model.dir);
-  const ex = await createExplainer(m, { layer: model.card?.targetLayer as string | undefined });
-  const [n] = await ex.explain(readImage(path.join(ROOT, 'demo', 'samples', SAMPLE)), {
-    methods: METHODS.map((x) => x.name), preprocess: preprocessFor(inputRangeOf(model.card).range),
+    // CAM and Grad-CAM weights are proportional on target -> GAP -> Dense (Selvaraju 2017, Sec. 3.1), so the
+    // normalised maps coincide; Grad-CAM++ weights positive gradients by alpha and gives another map.
+    assert.ok(maxAbsDiff(r.heatmaps.cam!, r.heatmaps.gradcam!) <= 1e-4, `CAM vs Grad-CAM ${maxAbsDiff(r.heatmaps.cam!, r.heatmaps.gradcam!)}`);
+    assert.ok(maxAbsDiff(r.heatmaps['gradcam++']!, r.heatmaps.gradcam!) > 0.05, 'Grad-CAM++ differs from Grad-CAM');
+    assert.ok(maxAbsDiff(painted['gradcam++']!, painted.gradcam!) > 10, 'the painted Grad-CAM++ differs from Grad-CAM');
+    assert.ok(maxAbsDiff(painted['gradcam++']!, painted.cam!) > 10, 'the painted Grad-CAM++ differs from CAM');
+    for (const k of ['forward to the target layer', 'head + gradients', 'maps (AssemblyScript kernels)']) {
+      assert.ok(r.timings[k]! >= 0, `timing ${k} shown`);
+    }
+    assert.ok((await page.locator('#top5 li').count()) === 5, 'top-5 list');
+    assert.match(await page.locator('#explained').innerText(), r.layer);
+    mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'demo-browser.png'), fullPage: true });
   });
-  assert.is(r.layer, n!.layer);
-  assert.equal(r.top.map((p) => p.classIndex), n!.top.map((p) => p.classIndex), 'same top-5');
-  assert.ok(maxAbsDiff(r.top.map((p) => p.probability), n!.top.map((p) => p.probability)) <= 1e-5, 'same probabilities');
-  for (const x of METHODS) {
-    const d = maxAbsDiff(r.heatmaps[x.name]!, n!.get(x.name)!.heatmap);
-    console.log(`  ${x.title}: browser vs Node max |diff| = ${d.toExponential(2)}`);
-    assert.ok(d <= TOLERANCE, `${x.name}: browser vs Node ${d}`);
-  }
-  m.dispose();
-});
 
-test('top-5: clicking a class explains that class', async () => {
-  const second = await page.locator('#top5 li button').nth(1);
-  const label = (await second.locator('span').first().innerText()).split(' ')[0];
-  await second.click();
-  await page.waitForFunction((c) => (window as unknown as { gradcamDemo: { state: { last: { classIndex: number } | null; busy: boolean } } })
-    .gradcamDemo.state.last?.classIndex === c, Number(label), { timeout: 10_000 });
-  assert.is(await page.locator('#top5 button[aria-pressed="true"]').count(), 1);
-});
+  test(`the browser's heatmaps equal Node's for the same PNG and model (max |diff| <= ${TOLERANCE})`, async () => {
+    const r = await explainIn(page, SAMPLE);
+    await useWasmBackend();
+    const m = await loadModel(model.dir);
+    const ex = await createExplainer(m, { layer: model.card?.targetLayer as string | undefined });
+    const [n] = await ex.explain(readImage(path.join(ROOT, 'demo', 'samples', SAMPLE)), {
+      methods: METHODS.map((x) => x.name), preprocess: preprocessFor(inputRangeOf(model.card).range),
+    });
+    assert.is(r.layer, n!.layer);
+    assert.equal(r.top.map((p) => p.classIndex), n!.top.map((p) => p.classIndex), 'same top-5');
+    assert.ok(maxAbsDiff(r.top.map((p) => p.probability), n!.top.map((p) => p.probability)) <= 1e-5, 'same probabilities');
+    for (const x of METHODS) {
+      const d = maxAbsDiff(r.heatmaps[x.name]!, n!.get(x.name)!.heatmap);
+      console.log(`  ${x.title}: browser vs Node max |diff| = ${d.toExponential(2)}`);
+      assert.ok(d <= TOLERANCE, `${x.name}: browser vs Node ${d}`);
+    }
+    m.dispose();
+  });
 
-test('a model without GAP -> Dense: the CAM column shows the library message, the others are painted', async () => {
-  await page.evaluate(() => (window as unknown as { gradcamDemo: { loadBundledModel(n: string): Promise<void> } }).gradcamDemo.loadBundledModel('flatten-head'));
-  const r = await explainIn(page, SAMPLE);
-  assert.ok(r.errors.cam, 'CAM refused');
-  assert.match(r.errors.cam!, /CAM/);
-  assert.ok(r.heatmaps.gradcam && r.heatmaps['gradcam++'], 'Grad-CAM and Grad-CAM++ still computed');
-  assert.match(await page.locator('#maps td.na').innerText(), r.errors.cam!.slice(0, 40));
-  assert.is(await page.locator('#heat-cam').count(), 0);
-  await page.screenshot({ path: path.join(ROOT, 'artifacts', 'demo-browser-no-cam.png'), fullPage: true });
-});
+  test('top-5: clicking a class explains that class', async () => {
+    const second = await page.locator('#top5 li button').nth(1);
+    const label = (await second.locator('span').first().innerText()).split(' ')[0];
+    await second.click();
+    await page.waitForFunction((c) => (window as unknown as { gradcamDemo: { state: { last: { classIndex: number } | null; busy: boolean } } })
+      .gradcamDemo.state.last?.classIndex === c, Number(label), { timeout: 10_000 });
+    assert.is(await page.locator('#top5 button[aria-pressed="true"]').count(), 1);
+  });
 
-test('offline: every request went to the local server; no page errors', () => {
-  const foreign = requests.filter((u) => !u.startsWith(server!.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
-  assert.equal(foreign, [], `requests outside ${server!.url}`);
-  assert.ok(requests.some((u) => u.endsWith('.wasm')), 'the tfjs wasm binary came from the local server');
-  assert.equal(pageErrors, []);
-});
+  test('a model without GAP -> Dense: the CAM column shows the library message, the others are painted', async () => {
+    await page.evaluate(() => (window as unknown as { gradcamDemo: { loadBundledModel(n: string): Promise<void> } }).gradcamDemo.loadBundledModel('flatten-head'));
+    const r = await explainIn(page, SAMPLE);
+    assert.ok(r.errors.cam, 'CAM refused');
+    assert.match(r.errors.cam!, /CAM/);
+    assert.ok(r.heatmaps.gradcam && r.heatmaps['gradcam++'], 'Grad-CAM and Grad-CAM++ still computed');
+    assert.match(await page.locator('#maps td.na').innerText(), r.errors.cam!.slice(0, 40));
+    assert.is(await page.locator('#heat-cam').count(), 0);
+    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'demo-browser-no-cam.png'), fullPage: true });
+  });
+
+  test('a model from files (model.json + weights + card.json, tf.io.browserFiles) and an image from the file input', async () => {
+    const files = ['model.json', 'card.json', ...readdirSync(model.dir).filter((f) => f.endsWith('.bin'))].map((f) => path.join(model.dir, f));
+    await page.setInputFiles('#model-files', files);
+    await page.waitForFunction(() => (window as unknown as { gradcamDemo: { state: { busy: boolean; model: { name: string } | null; last: { model: string } | null } } })
+      .gradcamDemo.state.model?.name !== 'flatten-head', null, { timeout: 20_000 });
+    await page.setInputFiles('#image-file', path.join(ROOT, 'demo', 'samples', PICKED!));
+    const last = await page.waitForFunction((f) => {
+      const s = (window as unknown as { gradcamDemo: { state: { busy: boolean; last: DemoResult & { image: string; model: string } | null } } }).gradcamDemo.state;
+      return !s.busy && s.last?.image === f && s.last.model !== 'flatten-head' ? s.last : null;
+    }, PICKED, { timeout: 20_000 }).then((h) => h.jsonValue() as Promise<DemoResult>);
+    assert.equal(last.errors, {});
+    assert.is(Object.keys(last.heatmaps).length, METHODS.length);
+  });
+
+  test('dropping an image on the page explains it', async () => {
+    const other = DROPPED!;
+    const bytes = Array.from(readFileSync(path.join(ROOT, 'demo', 'samples', other)));
+    await page.evaluate(({ name, data }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], name, { type: 'image/png' }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, { name: other, data: bytes });
+    await page.waitForFunction((f) => (window as unknown as { gradcamDemo: { state: { busy: boolean; last: { image: string } | null } } })
+      .gradcamDemo.state.last?.image === f, other, { timeout: 20_000 });
+  });
+
+  test('offline: every request went to the local server; no page errors', () => {
+    const foreign = requests.filter((u) => !u.startsWith(server!.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    assert.equal(foreign, [], `requests outside ${server!.url}`);
+    assert.ok(requests.some((u) => u.endsWith('.wasm')), 'the tfjs wasm binary came from the local server');
+    assert.equal(pageErrors, []);
+  });
+}
 
 test.run();

@@ -25,6 +25,11 @@ for (const file of files) {
   if (total && pass) {
     passed += +pass[1];
     failed += +total[1] - +pass[1];
+    if (+total[1] === 0) {
+      // uvu drops errors thrown in hooks and reports 0 tests: a file that ran nothing is a failure.
+      failed++;
+      console.log(`\n!! ${file} ran no tests (counted as 1 failure)`);
+    }
   }
   if (code !== 0 && !(total && pass && +total[1] > +pass[1])) {
     crashed++; failed++;

@@ -175,7 +175,9 @@ const DW_CASES: Array<[number[], number[], number | [number, number], Pad, numbe
   [[2, 10, 11, 2], [3, 3, 2, 2], 3, 'same', 1],
   [[2, 10, 9, 2], [3, 2, 2, 1], [2, 1], 'same', 1],
   [[1, 8, 8, 3], [3, 3, 3, 2], 2, [[0, 0], [2, 1], [0, 3], [0, 0]], 1],
-  [[3, 6, 6, 16], [3, 3, 16, 1], 1, 'same', 1],
+  [[3, 6, 6, 16], [3, 3, 16, 1], 1, 'same', 1],   // 3x3 tiles of dy (the filter gradient)
+  [[4, 16, 16, 8], [5, 5, 8, 1], 2, 'same', 1],   // 5x5 tiles, partial at the edge
+  [[2, 13, 12, 5], [3, 3, 5, 1], 1, 'valid', 1],
 ];
 const DILATED_DW: Array<[number[], number[], number, Pad, number]> = [
   [[2, 9, 9, 3], [3, 3, 3, 1], 1, 'same', 2],
@@ -229,7 +231,7 @@ test('Tile and Sum/Mean fast paths: wasm = cpu', async () => {
   await sameOnBothBackends('tile int32', () => tf.tile(tf.tensor2d([1, -2, 3, 4], [2, 2], 'int32'), [3, 2]));
   await sameOnBothBackends('tile bool', () => tf.tile(tf.tensor2d([true, false, false, true], [2, 2], 'bool'), [2, 3]).cast('float32'));
   const x = () => tf.tensor4d(v, [4, 5, 6, 3]);
-  for (const [axis, keep] of [[[0, 1, 2], false], [[0, 1, 2], true], [[1, 0], false], [0, false], [[1, 2], false], [-1, true], [null, false]] as const) {
+  for (const [axis, keep] of [[[0, 1, 2], false], [[0, 1, 2], true], [[1, 0], false], [0, false], [[1, 2], false], [[1, 2], true], [[0, 2], false], [-1, true], [null, false]] as const) {
     await sameOnBothBackends(`sum ${axis} ${keep}`, () => tf.sum(x(), axis as never, keep));
     await sameOnBothBackends(`mean ${axis} ${keep}`, () => tf.mean(x(), axis as never, keep));
   }

@@ -1,15 +1,22 @@
 /**
- * Gradient kernels that the tfjs 'wasm' backend (4.22) lacks, composed from kernels it has.
+ * Gradient kernels that the tfjs 'wasm' backend (4.22) lacks, composed from kernels it has, and
+ * faster versions of a few it has that make training a conv net on wasm slow.
  *
+ * Missing (registered):
  * - Conv2DBackpropFilter: needed by every conv2d gradient (tfjs-layers' fused conv2d asks for it
- *   even when only the input gradient is wanted).
+ *   even when only the input gradient is wanted, e.g. a Grad-CAM target with convs after it).
  * - DepthwiseConv2dNativeBackpropInput / DepthwiseConv2dNativeBackpropFilter: depthwise and
  *   separable convolutions (MobileNet, EfficientNet).
- * - UnsortedSegmentSum: the gradient of gather (embeddings, tf.gather in a model).
+ * - UnsortedSegmentSum: the gradient of gather.
+ * Replaced or given fast paths (see WASM_REPLACED_KERNELS):
+ * - Conv2DBackpropInput: the wasm kernel is a scalar C++ loop, 5-15x slower than the forward conv.
+ * - Tile, and Sum / Mean over a run of axes that is not the last (batchNorm's gradient).
  *
  * Each kernel calls the wasm backend's own kernel functions directly (as the backend's kernels call
- * each other) and frees its intermediates with backend.disposeData. The heavy work lands in XNNPACK
- * (the wasm Conv2D / DepthwiseConv2dNative kernels); see the notes at each kernel for the identity.
+ * each other) and frees its intermediates with backend.disposeData; the arithmetic runs in XNNPACK
+ * (the wasm Conv2D, DepthwiseConv2dNative and BatchMatMul kernels), and only layout work (crops,
+ * interleaving, tiles, sums of a few partial results) is done in loops over the wasm heap.
+ * The identity behind each kernel is written above it.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm'; // registers the wasm kernels that these compose and replace
@@ -29,7 +36,6 @@ interface WasmBackend {
 }
 
 const BACKEND = 'wasm';
-
 
 /** Kernel names registered by this module. */
 export const WASM_GRADIENT_KERNELS = [
@@ -114,6 +120,13 @@ class Ops {
     return out;
   }
 
+  /** A new float32 tensor with uninitialised data. */
+  output(shape: number[]): TensorInfo {
+    const out = this.backend.makeOutput(shape, 'float32');
+    this.temps.push(out);
+    return out;
+  }
+
   /** A view of t's data on the wasm heap (valid until the next allocation). */
   view(t: TensorInfo): Float32Array {
     return this.backend.typedArrayFromHeap(t) as Float32Array;
@@ -128,20 +141,6 @@ class Ops {
     }
   }
 
-  /** Pads with zeros where a pad is positive and crops where it is negative (4-D). */
-  padOrCrop(x: TensorInfo, pads: Array<[number, number]>): TensorInfo {
-    let t = x;
-    if (pads.some(([a, b]) => a < 0 || b < 0)) {
-      const begin = pads.map(([a]) => Math.max(0, -a));
-      const size = pads.map(([a, b], i) => t.shape[i] - Math.max(0, -a) - Math.max(0, -b));
-      t = this.crop4d(t, begin, size);
-    }
-    if (pads.some(([a, b]) => a > 0 || b > 0)) {
-      const paddings = pads.map(([a, b]) => [Math.max(0, a), Math.max(0, b)]);
-      t = this.run('PadV2', { x: t }, { paddings, constantValue: 0 });
-    }
-    return t;
-  }
   zeros(shape: number[], dtype: DataType = 'float32'): TensorInfo {
     return this.run('Fill', {}, { shape, value: 0, dtype });
   }
@@ -169,11 +168,6 @@ function withOps(backend: unknown, f: (ops: Ops) => TensorInfo): TensorInfo {
     ops.done();
     throw e;
   }
-}
-
-function pair(v: number | number[] | undefined, dflt = 1): Pair {
-  if (v == null) return [dflt, dflt];
-  return typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]];
 }
 
 /** Window geometry of a forward conv, from tfjs' own padding rules (conv_util.computeConv2DInfo). */
@@ -214,9 +208,8 @@ function fitForCorrelation(ops: Ops, x: TensorInfo, g: Geometry):
   const lastRow = (g.outH - 1) * g.sh + (g.fh - 1) * g.dh - g.padTop;
   const lastCol = (g.outW - 1) * g.sw + (g.fw - 1) * g.dw - g.padLeft;
   if (lastRow < 0 || lastCol < 0 || g.outH <= 0 || g.outW <= 0) return null;
-  let xc = x;
   const rows = Math.min(g.inH, lastRow + 1), cols = Math.min(g.inW, lastCol + 1);
-  xc = ops.crop4d(x, [0, 0, 0, 0], [g.batch, rows, cols, g.inC]);
+  const xc = ops.crop4d(x, [0, 0, 0, 0], [g.batch, rows, cols, g.inC]);
   return { x: xc, padBottom: lastRow + 1 - rows, padRight: lastCol + 1 - cols };
 }
 
@@ -298,20 +291,26 @@ function conv2DBackpropFilter(args: { inputs: Record<string, TensorInfo>; backen
 }
 
 /**
- * Depthwise filter gradient with small kernels. dy is cut into tiles of th x tw pixels; every
- * (tile, batch, channel, multiplier) becomes one channel of a single depthwise conv whose kernel is
- * the tile of dy and whose input is the window of x that tile reads (zeros outside x):
- *   X[0, u, v, (k, c, m)] = x[b, p*th*sh - padTop + u, q*tw*sw - padLeft + v, c]   (k = (p, q, b))
- *   F[i, j, (k, c, m), 0] = dy[b, p*th + i, q*tw + j, c*M + m]
- *   depthwiseConv2d(X, F, strides = dilation, dilations = stride, 'valid') -> [1, FH, FW, (k, c, m)]
- * and the sum over k is done on the heap. XNNPACK runs this with its depthwise microkernels; one
- * conv with the whole of dy as its kernel (OH*OW taps) takes its slow generic path instead.
+ * Depthwise filter gradient (channel multiplier 1) with small kernels. dy is cut into tiles of
+ * t x t pixels; every (tile, batch, channel) becomes one channel of a single depthwise conv whose
+ * kernel is that tile of dy and whose input is the window of x the tile reads (zeros outside x):
+ *   X[0, u, v, (k, c)] = x[b, p*t*sh - padTop + u, q*t*sw - padLeft + v, c]   (k = (p, q, b))
+ *   F[i, j, (k, c), 0] = dy[b, p*t + i, q*t + j, c]
+ *   depthwiseConv2d(X, F, strides = dilation, dilations = stride, 'valid') -> [1, FH, FW, (k, c)]
+ * and the sum over k is done on the heap. XNNPACK runs this with its depthwise microkernels,
+ * whereas one conv with the whole of dy as its kernel (OH*OW taps) takes a slow generic path.
  */
-function depthwiseFilterGradTiled(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Geometry, c: number, m: number, tile: number): TensorInfo {
-  const th = Math.min(tile, g.outH), tw = Math.min(tile, g.outW);
+function depthwiseFilterGradTiled(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Geometry, c: number): TensorInfo {
+  // XNNPACK (tfjs 4.22) has depthwise microkernels for 9 and 25 taps (other sizes measured 2-3x
+  // slower), so tiles are 3x3 or 5x5 (partial tiles padded with zeros), whichever makes less work
+  // (kernel taps + the input window copied, per tile).
+  const span = (t: number, s: number, f: number, d: number) => (t - 1) * s + (f - 1) * d + 1;
+  const cost = (t: number) => Math.ceil(g.outH / t) * Math.ceil(g.outW / t) *
+    (t * t + span(t, g.sh, g.fh, g.dh) * span(t, g.sw, g.fw, g.dw));
+  const th = cost(3) < cost(5) ? 3 : 5, tw = th;
   const P = Math.ceil(g.outH / th), Q = Math.ceil(g.outW / tw);
-  const U = (th - 1) * g.sh + (g.fh - 1) * g.dh + 1, V = (tw - 1) * g.sw + (g.fw - 1) * g.dw + 1;
-  const blocks = P * Q * g.batch, cm = c * m, ch = blocks * cm;
+  const U = span(th, g.sh, g.fh, g.dh), V = span(tw, g.sw, g.fw, g.dw);
+  const blocks = P * Q * g.batch, ch = blocks * c;
   const X = ops.zeros([1, U, V, ch]);
   const F = ops.zeros([th, tw, ch, 1]);
   {
@@ -321,8 +320,8 @@ function depthwiseFilterGradTiled(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Ge
       const k = (p * Q + q) * g.batch + b;
       for (let i = 0; i < th && p * th + i < OH; i++) {
         for (let j = 0; j < tw && q * tw + j < OW; j++) {
-          const src = ((b * OH + p * th + i) * OW + q * tw + j) * cm;
-          Fv.set(dys.subarray(src, src + cm), (i * tw + j) * ch + k * cm);
+          const src = ((b * OH + p * th + i) * OW + q * tw + j) * c;
+          Fv.set(dys.subarray(src, src + c), (i * tw + j) * ch + k * c);
         }
       }
       for (let u = 0; u < U; u++) {
@@ -331,32 +330,28 @@ function depthwiseFilterGradTiled(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Ge
         for (let v = 0; v < V; v++) {
           const col = q * tw * g.sw - g.padLeft + v;
           if (col < 0 || col >= W) continue;
-          const src = ((b * H + row) * W + col) * c, dst = (u * V + v) * ch + k * cm;
-          if (m === 1) {
-            Xv.set(xs.subarray(src, src + c), dst);
-          } else {
-            for (let cc = 0; cc < c; cc++) Xv.fill(xs[src + cc], dst + cc * m, dst + cc * m + m);
-          }
+          const src = ((b * H + row) * W + col) * c;
+          Xv.set(xs.subarray(src, src + c), (u * V + v) * ch + k * c);
         }
       }
     }
   }
   const out = ops.run('DepthwiseConv2dNative', { x: X, filter: F }, {
     strides: [g.dh, g.dw], dilations: [g.sh, g.sw], pad: 'valid',
-  });                                                      // [1, FH, FW, blocks*C*M]
+  });                                                      // [1, FH, FW, blocks*C]
   ops.free(X);
   ops.free(F);
   const taps = g.fh * g.fw;
-  const result = ops.run('Fill', {}, { shape: [g.fh, g.fw, c, m], value: 0, dtype: 'float32' });
+  const result = ops.output([g.fh, g.fw, c, 1]);
   const o = ops.view(out), r = ops.view(result);
-  const acc = new Float64Array(cm);
+  const acc = new Float64Array(c);
   for (let t = 0; t < taps; t++) {
     acc.fill(0);
     for (let k = 0; k < blocks; k++) {
-      const base = (t * blocks + k) * cm;
-      for (let j = 0; j < cm; j++) acc[j] += o[base + j];
+      const base = (t * blocks + k) * c;
+      for (let j = 0; j < c; j++) acc[j] += o[base + j];
     }
-    for (let j = 0; j < cm; j++) r[t * cm + j] = acc[j];
+    for (let j = 0; j < c; j++) r[t * c + j] = acc[j];
   }
   return result;
 }
@@ -371,6 +366,9 @@ function depthwiseFilterGradTiled(ops: Ops, x: TensorInfo, dy: TensorInfo, g: Ge
 //   filter transpose(dy, [1,2,0,3]) as [OH, OW, B*C, M]
 //   depthwiseConv2d(strides = dilation, dilations = stride, pads as for conv2d)
 //   -> [1, FH, FW, B*C*M] as [FH, FW, B, C*M] -> sum over B -> [FH, FW, C, M].
+// That kernel has OH*OW taps, which XNNPACK runs on a slow generic path (~0.3 GFLOP/s), so for the
+// usual multiplier M = 1 dy is first cut into 3x3 or 5x5 tiles (depthwiseFilterGradTiled, 2-4x
+// faster); M > 1 uses the single conv.
 // ---------------------------------------------------------------------------------------------
 function depthwiseConv2dNativeBackpropFilter(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const { inputs, backend } = args;
@@ -386,8 +384,7 @@ function depthwiseConv2dNativeBackpropFilter(args: { inputs: Record<string, Tens
     if (c !== g.inC) throw new Error(`DepthwiseConv2dNativeBackpropFilter: filterShape [${filterShape}] does not fit x [${x.shape}]`);
     checkDy('DepthwiseConv2dNativeBackpropFilter', dy, g, c * m);
 
-    const tile = Number((globalThis as any).__wgTile ?? 4); // TEMP
-    if (tile > 0) return depthwiseFilterGradTiled(ops, x, dy, g, c, m, tile);
+    if (m === 1) return depthwiseFilterGradTiled(ops, x, dy, g, c);
     const fit = fitForCorrelation(ops, x, g);
     if (!fit) return ops.zeros(filterShape);
     const [, h2, w2] = fit.x.shape;
@@ -455,20 +452,32 @@ function axisPhases(inSize: number, outSize: number, f: number, s: number, d: nu
 function transposedConv(
   ops: Ops, dy: TensorInfo, g: Geometry, wRev: TensorInfo, outC: number,
   conv: (x: TensorInfo, filter: TensorInfo, pad: ExplicitPad, dilations: Pair) => TensorInfo,
+  kernelSize?: (kh: number, kw: number) => Pair,
 ): TensorInfo {
   const ph = axisPhases(g.inH, g.outH, g.fh, g.sh, g.dh, g.padTop);
   const pw = axisPhases(g.inW, g.outW, g.fw, g.sw, g.dw, g.padLeft);
   const b = g.batch;
-  // One phase: [B, count_h, count_w, outC], or null when no tap reaches it (its rows stay zero).
+  // One phase: [B, count_h, count_w, outC], or null when no tap reaches it (its rows are zero).
   const phase = (a: AxisPhase, c: AxisPhase): TensorInfo | null => {
-    const rows = g.outH + Math.min(0, a.padBefore) + Math.min(0, a.padAfter);
-    const cols = g.outW + Math.min(0, c.padBefore) + Math.min(0, c.padAfter);
-    if (a.taps === 0 || c.taps === 0 || a.count === 0 || c.count === 0 || rows <= 0 || cols <= 0) return null;
+    if (a.taps === 0 || c.taps === 0 || a.count === 0 || c.count === 0) return null;
+    // A kernel grown with zero taps at its end (kernelSize) reads that much further into dy.
+    const [kh, kw] = kernelSize ? kernelSize(a.taps, c.taps) : [a.taps, c.taps];
+    const padAfterH = a.padAfter + (kh - a.taps) * a.dilation, padAfterW = c.padAfter + (kw - c.taps) * c.dilation;
+    const rows = g.outH + Math.min(0, a.padBefore) + Math.min(0, padAfterH);
+    const cols = g.outW + Math.min(0, c.padBefore) + Math.min(0, padAfterW);
+    if (rows <= 0 || cols <= 0) return null;
     const x = ops.crop4d(dy, [0, Math.max(0, -a.padBefore), Math.max(0, -c.padBefore), 0], [b, rows, cols, dy.shape[3]]);
     const [, , ci, co] = wRev.shape;
-    const sub = ops.crop4d(wRev, [a.begin, c.begin, 0, 0], [a.taps, c.taps, ci, co], [a.step, c.step, 1]);
-    const out = conv(x, sub, [[0, 0], [Math.max(0, a.padBefore), Math.max(0, a.padAfter)],
-      [Math.max(0, c.padBefore), Math.max(0, c.padAfter)], [0, 0]], [a.dilation, c.dilation]);
+    let sub = ops.crop4d(wRev, [a.begin, c.begin, 0, 0], [a.taps, c.taps, ci, co], [a.step, c.step, 1]);
+    if (kh !== a.taps || kw !== c.taps) {
+      const grown = ops.zeros([kh, kw, ci, co]);
+      const src = ops.view(sub), dst = ops.view(grown);
+      for (let i = 0; i < a.taps; i++) dst.set(src.subarray(i * c.taps * ci * co, (i + 1) * c.taps * ci * co), i * kw * ci * co);
+      if (sub !== wRev) ops.free(sub);
+      sub = grown;
+    }
+    const out = conv(x, sub, [[0, 0], [Math.max(0, a.padBefore), Math.max(0, padAfterH)],
+      [Math.max(0, c.padBefore), Math.max(0, padAfterW)], [0, 0]], [a.dilation, c.dilation]);
     if (x !== dy) ops.free(x);
     if (sub !== wRev) ops.free(sub);
     return out;
@@ -476,12 +485,15 @@ function transposedConv(
   if (g.sh === 1 && g.sw === 1) return phase(ph[0], pw[0]) ?? ops.zeros([b, g.inH, g.inW, outC]);
 
   // Interleave the phases: row q of phase (rh, rw) is row q*sh + rh of dx (columns likewise).
-  const dx = ops.zeros([b, g.inH, g.inW, outC]);
+  const parts = ph.map((a) => pw.map((c) => phase(a, c)));
+  const dx = parts.some((r) => r.some((p) => p === null)) ? ops.zeros([b, g.inH, g.inW, outC])
+    : ops.output([b, g.inH, g.inW, outC]);
+  const dst = ops.view(dx);
   for (let rh = 0; rh < g.sh; rh++) {
     for (let rw = 0; rw < g.sw; rw++) {
-      const p = phase(ph[rh], pw[rw]);
+      const p = parts[rh][rw];
       if (!p) continue;
-      const src = ops.view(p), dst = ops.view(dx);
+      const src = ops.view(p);
       const [, nh, nw] = p.shape;
       let o = 0;
       for (let i = 0; i < b; i++) {
@@ -490,9 +502,9 @@ function transposedConv(
           for (let k = 0; k < nw; k++, o += outC, d += g.sw * outC) dst.set(src.subarray(o, o + outC), d);
         }
       }
-      ops.free(p);
     }
   }
+  for (const r of parts) for (const p of r) if (p) ops.free(p);
   return dx;
 }
 
@@ -522,6 +534,18 @@ function conv2DBackpropInput(args: { inputs: Record<string, TensorInfo>; backend
   });
 }
 
+/**
+ * XNNPACK (tfjs 4.22) runs depthwise convs of 4, 9 or 25 taps with fast microkernels and others
+ * 2-10x slower (a 2x1 kernel takes longer than a 3x3), so phase kernels of other sizes are grown
+ * with zero taps to 2x2, 3x3 or 5x5.
+ */
+function depthwiseKernelSize(kh: number, kw: number): Pair {
+  const k = Math.max(kh, kw);
+  if (kh * kw === 1 || kh * kw === 4 || kh * kw === 9 || kh * kw === 25 || k > 5) return [kh, kw];
+  const side = k <= 2 ? 2 : k === 3 ? 3 : 5;
+  return [side, side];
+}
+
 // DepthwiseConv2dNativeBackpropInput: the same with depthwise convs; the filter [FH, FW, C, M]
 // acts as [FH, FW, C*M, 1] on dy's C*M channels, and the M products of each channel are summed.
 function depthwiseConv2dNativeBackpropInput(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
@@ -542,7 +566,7 @@ function depthwiseConv2dNativeBackpropInput(args: { inputs: Record<string, Tenso
       if (m === 1) return out;
       const [bb, hh, ww] = out.shape;
       return ops.run('Sum', { x: ops.reshape(out, [bb, hh, ww, c, m]) }, { axis: [4], keepDims: false });
-    });
+    }, depthwiseKernelSize);
   });
 }
 
@@ -588,9 +612,9 @@ function unsortedSegmentSum(args: { inputs: Record<string, TensorInfo>; backend:
 // (the batchNorm gradient tiles 1/sqrt(var) to the input's shape and sums over [0, 1, 2]):
 // - Tile: the wasm kernel computes every output element's source index with heap-allocated index
 //   vectors (~60 ns an element). Here: copy x's rows once, then double blocks with copyWithin.
-// - Sum / Mean over leading axes (e.g. [0,1,2] of NHWC): the wasm kernel first transposes the
-//   reduced axes to the end. Here: one pass over the rows, accumulating in float64 (as tfjs' cpu
-//   backend does). Any other case goes to the original kernel.
+// - Sum / Mean over a run of adjacent axes that is not at the end (e.g. [0,1,2] or [1,2] of NHWC):
+//   the wasm kernel first transposes the reduced axes to the end. Here: one pass over the data,
+//   accumulating in float64 (as tfjs' cpu backend does). Any other case goes to the original kernel.
 // ---------------------------------------------------------------------------------------------
 type Typed = Float32Array | Int32Array | Uint8Array;
 
@@ -646,23 +670,26 @@ function fastReduce(original: KernelFunc, mean: boolean): KernelFunc {
     const attrs = args.attrs as Record<string, unknown>;
     const rank = x.shape.length;
     if (x.dtype !== 'float32' || rank < 2) return original(args);
-    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
-    const sorted = [...new Set(axes)].sort((a, b) => a - b);
-    const k = sorted.length;
-    // Only a leading run of axes that is not the whole tensor (that needs no transpose anyway).
-    if (k === 0 || k >= rank || sorted.some((a, i) => a !== i)) return original(args);
-    const n = x.shape.slice(0, k).reduce((p, q) => p * q, 1);
-    const c = x.shape.slice(k).reduce((p, q) => p * q, 1);
-    const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
+    const axes = [...new Set(tf.util.parseAxisParam(attrs.axis as number | number[], x.shape))].sort((a, b) => a - b);
+    const k = axes.length, first = axes[0];
+    // One run of adjacent axes that does not reach the last axis (the wasm kernel reduces trailing
+    // axes without a transpose).
+    if (k === 0 || axes.some((a, i) => a !== first + i) || first + k === rank) return original(args);
+    const prod = (a: number[]) => a.reduce((p, q) => p * q, 1);
+    const outer = prod(x.shape.slice(0, first)), n = prod(x.shape.slice(first, first + k)), inner = prod(x.shape.slice(first + k));
+    const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
     const be = args.backend as WasmBackend;
     const out = be.makeOutput(outShape, 'float32');
     const src = be.typedArrayFromHeap(x) as Float32Array, dst = be.typedArrayFromHeap(out) as Float32Array;
-    const acc = new Float64Array(c);
-    for (let i = 0; i < n; i++) {
-      const base = i * c;
-      for (let j = 0; j < c; j++) acc[j] += src[base + j];
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      for (let i = 0; i < n; i++) {
+        const base = (o * n + i) * inner;
+        for (let j = 0; j < inner; j++) acc[j] += src[base + j];
+      }
+      for (let j = 0; j < inner; j++) dst[o * inner + j] = mean ? acc[j] / n : acc[j];
     }
-    for (let j = 0; j < c; j++) dst[j] = mean ? acc[j] / n : acc[j];
     return out;
   };
 }

@@ -1,13 +1,13 @@
 /**
- * What the commands share: one-line error reporting, loading a model (built-in name or model.json path)
- * with its card, reading an image, explaining it with every requested method, and composing figures.
+ * What the commands share: loading a model (built-in name or model.json path) with its card, reading an
+ * image, explaining it with every requested method, composing figures, and the report lines. (One-line
+ * error reporting lives in ./errors.ts, re-exported here.)
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from '../backend.js';
 import { GradCamError, InvalidInputError, MethodNotApplicableError, UnsupportedModelError } from '../errors.js';
-export { UsageError, reportError, runCommand } from './errors.js';
 import { createExplainer, type Explainer, type ImageExplanations } from '../explainer.js';
 import { getMethod, METHOD_NAMES, type MethodName } from '../methods/registry.js';
 import { overlay } from '../render.js';
@@ -16,6 +16,8 @@ import { loadModel } from '../node/model-io.js';
 import { resolveModel } from '../node/zoo.js';
 import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from './card.js';
 import type { Preprocess } from '../image.js';
+
+export { UsageError, reportError, runCommand } from './errors.js';
 
 export function readJson(file: string): ModelCardLike | undefined {
   if (!existsSync(file)) return undefined;

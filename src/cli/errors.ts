@@ -20,16 +20,19 @@ export async function runCommand(name: string, body: () => Promise<number>): Pro
   }
 }
 
-/** Prints `e` as one line prefixed by the command's name; returns the exit code (2 usage, 1 otherwise). */
-export function reportError(name: string, e: unknown): number {
+/**
+ * Prints `e` as one line prefixed by the command's name; returns the exit code (2 usage, 1 otherwise).
+ * `help`: how to get the help text, quoted after command-line mistakes.
+ */
+export function reportError(name: string, e: unknown, help = `${name} --help`): number {
   const msg = oneLine(e instanceof Error ? e.message : String(e));
   if (e instanceof UsageError) {
-    process.stderr.write(`${name}: ${msg} (see ${name} --help)\n`);
+    process.stderr.write(`${name}: ${msg} (see ${help})\n`);
     return 2;
   }
   if ((e as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS_')) {
     // node's message goes on about '--' for positionals; the first sentence says it all
-    process.stderr.write(`${name}: ${msg.replace(/\. To specify a positional argument.*$/, '.')} (see ${name} --help)\n`);
+    process.stderr.write(`${name}: ${msg.replace(/\. To specify a positional argument.*$/, '.')} (see ${help})\n`);
     return 2;
   }
   if (e instanceof GradCamError) {

