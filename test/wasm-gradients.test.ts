@@ -121,6 +121,7 @@ const CONV_CASES: Array<[number[], number[], number | [number, number], Pad]> = 
   [[1, 12, 12, 5], [7, 7, 5, 2], 2, 'same'],
   [[2, 4, 4, 3], [5, 5, 3, 2], 2, 'same'],        // filter larger than the input
   [[3, 6, 6, 16], [3, 3, 16, 8], 1, 'same'],
+  [[2, 9, 8, 16], [3, 3, 16, 4], 2, 'same'],      // >= 16 input channels, stride 2
 ];
 
 test('Conv2DBackpropFilter: wasm = cpu (strides, same/valid/explicit pads, odd/even sizes, 1x1)', async () => {
@@ -177,6 +178,7 @@ const DW_CASES: Array<[number[], number[], number | [number, number], Pad, numbe
   [[1, 8, 8, 3], [3, 3, 3, 2], 2, [[0, 0], [2, 1], [0, 3], [0, 0]], 1],
   [[3, 6, 6, 16], [3, 3, 16, 1], 1, 'same', 1],   // 3x3 tiles of dy (the filter gradient)
   [[4, 16, 16, 8], [5, 5, 8, 1], 2, 'same', 1],   // 5x5 tiles, partial at the edge
+  [[2, 8, 9, 16], [3, 3, 16, 1], 2, 'same', 1],
   [[2, 13, 12, 5], [3, 3, 5, 1], 1, 'valid', 1],
 ];
 const DILATED_DW: Array<[number[], number[], number, Pad, number]> = [

@@ -499,7 +499,11 @@ function transposedConv(
       for (let i = 0; i < b; i++) {
         for (let q = 0; q < nh; q++) {
           let d = ((i * g.inH + q * g.sh + rh) * g.inW + rw) * outC;
-          for (let k = 0; k < nw; k++, o += outC, d += g.sw * outC) dst.set(src.subarray(o, o + outC), d);
+          if (outC >= 16) {
+            for (let k = 0; k < nw; k++, o += outC, d += g.sw * outC) dst.set(src.subarray(o, o + outC), d);
+          } else {  // a few channels: element copies beat subarray().set() calls
+            for (let k = 0; k < nw; k++, d += (g.sw - 1) * outC) for (let j = 0; j < outC; j++) dst[d++] = src[o++];
+          }
         }
       }
     }
