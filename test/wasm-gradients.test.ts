@@ -1,6 +1,7 @@
-// The gradient kernels registered for the tfjs wasm backend (src/backend/wasm-gradients.ts):
-// each against tfjs' cpu backend (and, where the cpu kernel ignores dilation, a plain loop),
-// gradients through tfjs-layers' fused conv2d, a training step of a small conv net, and leaks.
+// The kernels that src/backend/wasm-gradients.ts registers for the tfjs wasm backend (the missing
+// gradient kernels, the replaced Conv2DBackpropInput, the Tile/Sum/Mean fast paths): each against
+// tfjs' cpu backend (and, where the cpu kernel ignores dilation, a plain loop); gradients through
+// tfjs-layers' fused conv2d; a training step of a small conv net; leaks. WASM_GRAD_BENCH: see the end.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
@@ -21,6 +22,7 @@ function values(n: number, seed: number): Float32Array {
   return out;
 }
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const zeros4 = (shape: number[]) => tf.zeros(shape as [number, number, number, number]) as tf.Tensor4D;
 
 /** Runs f on a backend ('cpu' or 'wasm') and returns its result as plain data. */
 async function on(backend: string, f: () => tf.Tensor): Promise<Arr> {
@@ -127,7 +129,7 @@ const CONV_CASES: Array<[number[], number[], number | [number, number], Pad]> = 
 test('Conv2DBackpropFilter: wasm = cpu (strides, same/valid/explicit pads, odd/even sizes, 1x1)', async () => {
   for (const [xShape, fShape, s, pad] of CONV_CASES) {
     const x = values(size(xShape), 1);
-    const yShape = tf.tidy(() => tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, s, pad).shape);
+    const yShape = tf.tidy(() => tf.conv2d(zeros4(xShape), zeros4(fShape), s, pad).shape);
     const dy = values(size(yShape), 3);
     await sameOnBothBackends(`dW x=${xShape} f=${fShape} s=${s} pad=${JSON.stringify(pad)}`, () =>
       run('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, yShape) },
@@ -155,7 +157,7 @@ test('Conv2DBackpropFilter: NCHW and dilation (against a plain loop)', async () 
 test('Conv2DBackpropInput (replaced by XNNPACK convs): wasm = cpu', async () => {
   for (const [xShape, fShape, s, pad] of CONV_CASES) {
     const f = values(size(fShape), 2);
-    const yShape = tf.tidy(() => tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, s, pad).shape);
+    const yShape = tf.tidy(() => tf.conv2d(zeros4(xShape), zeros4(fShape), s, pad).shape);
     const dy = values(size(yShape), 3);
     await sameOnBothBackends(`dx x=${xShape} f=${fShape} s=${s} pad=${JSON.stringify(pad)}`, () =>
       run('Conv2DBackpropInput', { dy: tf.tensor(dy, yShape), filter: tf.tensor(f, fShape) },
@@ -189,7 +191,7 @@ const DILATED_DW: Array<[number[], number[], number, Pad, number]> = [
 test('DepthwiseConv2dNativeBackpropInput / BackpropFilter: wasm = cpu', async () => {
   for (const [xShape, fShape, s, pad, d] of DW_CASES) {
     const x = values(size(xShape), 1), f = values(size(fShape), 2);
-    const yShape = tf.tidy(() => tf.depthwiseConv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, s, pad, 'NHWC', d).shape);
+    const yShape = tf.tidy(() => tf.depthwiseConv2d(zeros4(xShape), zeros4(fShape), s, pad, 'NHWC', d).shape);
     const dy = values(size(yShape), 3);
     const label = `x=${xShape} f=${fShape} s=${s} pad=${JSON.stringify(pad)}`;
     await sameOnBothBackends(`depthwise dx ${label}`, () => run('DepthwiseConv2dNativeBackpropInput',
@@ -202,7 +204,7 @@ test('DepthwiseConv2dNativeBackpropInput / BackpropFilter: wasm = cpu', async ()
 test('Depthwise backprop with dilation (against a plain loop: the cpu kernels ignore dilation)', async () => {
   for (const [xShape, fShape, s, pad, d] of DILATED_DW) {
     const x = values(size(xShape), 11), f = values(size(fShape), 12);
-    const yShape = tf.tidy(() => tf.depthwiseConv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, s, pad, 'NHWC', d).shape);
+    const yShape = tf.tidy(() => tf.depthwiseConv2d(zeros4(xShape), zeros4(fShape), s, pad, 'NHWC', d).shape);
     const dy = values(size(yShape), 13);
     const dx = await on('wasm', () => run('DepthwiseConv2dNativeBackpropInput',
       { dy: tf.tensor(dy, yShape), filter: tf.tensor(f, fShape) }, { strides: s, pad, dilations: d, inputShape: xShape }));
@@ -331,5 +333,59 @@ test('no leaks: tensors, bytes and wasm data buffers stay flat across repeated g
   assert.is(after.numDataBuffers, before.numDataBuffers, 'numDataBuffers (the wasm backend\'s own data ids)');
   tf.dispose([x, w, dw, ids]);
 });
+
+// Measurement, off by default: WASM_GRAD_BENCH=1 (wasm, ~20 s) or WASM_GRAD_BENCH=cpu (also the cpu
+// backend, ~10 min) node --import tsx test/wasm-gradients.test.ts
+// One SGD step, batch 32 of 64x64x3, of a small ResNet-ish stack (3x3/2 stem, 3 basic residual
+// blocks of 32/64/128 channels with batch norm, GAP, dense).
+const BENCH = process.env.WASM_GRAD_BENCH;
+if (BENCH) {
+  test('measurement: one training step, wasm vs cpu', async () => {
+    type S = tf.SymbolicTensor;
+    const conv = (x: S, filters: number, kernelSize: number, strides: number) =>
+      tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false }).apply(x) as S;
+    const bn = (x: S) => tf.layers.batchNormalization().apply(x) as S;
+    const relu = (x: S) => tf.layers.reLU().apply(x) as S;
+    const build = () => {
+      const inp = tf.input({ shape: [64, 64, 3] });
+      let x = relu(bn(conv(inp, 32, 3, 2)));
+      for (const [f, s] of [[32, 1], [64, 2], [128, 2]]) {
+        const y = bn(conv(relu(bn(conv(x, f, 3, s))), f, 3, 1));
+        const sc = s === 1 && x.shape[3] === f ? x : bn(conv(x, f, 1, s));
+        x = relu(tf.layers.add().apply([y, sc]) as S);
+      }
+      const out = tf.layers.dense({ units: 10 }).apply(tf.layers.globalAveragePooling2d({}).apply(x)) as S;
+      return tf.model({ inputs: inp, outputs: out });
+    };
+    const timeStep = async (backend: string, reps: number, setup?: () => void): Promise<number> => {
+      await tf.setBackend(backend);
+      setup?.();
+      const model = build(), opt = tf.train.sgd(0.01);
+      const xs = tf.randomNormal([32, 64, 64, 3], 0, 1, 'float32', 7);
+      const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 10), 'int32'), 10).toFloat();
+      const step = () => {
+        const t0 = performance.now();
+        const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+        l.dataSync();
+        l.dispose();
+        return performance.now() - t0;
+      };
+      step();
+      let best = Infinity;
+      for (let i = 0; i < reps; i++) best = Math.min(best, step());
+      tf.dispose([xs, ys]);
+      model.dispose();
+      opt.dispose();
+      await tf.setBackend('wasm');
+      return best;
+    };
+    const wasm = await timeStep('wasm', 3);
+    console.log(`\n  wasm: ${wasm.toFixed(0)} ms a step`);
+    if (BENCH === 'cpu') {
+      const cpu = await timeStep('cpu', 1);
+      console.log(`  cpu: ${cpu.toFixed(0)} ms a step; cpu / wasm = ${(cpu / wasm).toFixed(0)}x`);
+    }
+  });
+}
 
 test.run();

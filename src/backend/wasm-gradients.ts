@@ -410,8 +410,9 @@ function depthwiseConv2dNativeBackpropFilter(args: { inputs: Record<string, Tens
 // fh*d = r + padTop (mod s): an arithmetic progression fh0, fh0 + st, ... (st = s/gcd(s,d)), whose
 // dy rows are q + c0 - k*(d/gcd). So each phase is an ordinary stride-1 correlation of dy with the
 // reversed sub-filter of those taps (dilation d/gcd, pads from c0), i.e. one XNNPACK conv, and the
-// s*s phase outputs are interleaved with two concats and two fast transposes. No zeros are
-// multiplied: for stride 1 this is the single conv of dy with the rotated filter.
+// s*s phase outputs are interleaved into dx by copies on the heap. Unlike spreading dy with zeros
+// (s*s times the work), no zeros are multiplied; for stride 1 this is the single conv of dy with the
+// rotated filter.
 // ---------------------------------------------------------------------------------------------
 interface AxisPhase {
   count: number;        // output rows of this phase: ceil((in - r) / s)
@@ -512,8 +513,8 @@ function transposedConv(
   return dx;
 }
 
-// Conv2DBackpropInput: the wasm backend has it, as a scalar C++ loop about 10x slower than the
-// forward conv; this replaces it with the phase-split XNNPACK convs above (filter [FH, FW, Co, Ci]).
+// Conv2DBackpropInput: the wasm backend has it, as a scalar C++ loop 5-15x slower than the forward
+// conv; this replaces it with the phase-split XNNPACK convs above (filter [FH, FW, Co, Ci]).
 function conv2DBackpropInput(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const { inputs, backend } = args;
   const attrs = (args.attrs ?? {}) as Record<string, unknown>;
@@ -539,9 +540,9 @@ function conv2DBackpropInput(args: { inputs: Record<string, TensorInfo>; backend
 }
 
 /**
- * XNNPACK (tfjs 4.22) runs depthwise convs of 4, 9 or 25 taps with fast microkernels and others
- * 2-10x slower (a 2x1 kernel takes longer than a 3x3), so phase kernels of other sizes are grown
- * with zero taps to 2x2, 3x3 or 5x5.
+ * XNNPACK (tfjs 4.22) runs depthwise convs of 1, 4, 9 or 25 taps with fast microkernels and others
+ * 2-10x slower (measured: a 2x1 kernel takes 6x as long as a 3x3), so phase kernels of other sizes
+ * up to 5x5 are grown with zero taps to 2x2, 3x3 or 5x5.
  */
 function depthwiseKernelSize(kh: number, kw: number): Pair {
   const k = Math.max(kh, kw);
@@ -716,9 +717,10 @@ function replaceKernel(name: string, make: (original: KernelFunc) => KernelFunc)
 /**
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput,
  * DepthwiseConv2dNativeBackpropFilter and UnsortedSegmentSum for the 'wasm' backend; replaces its
- * scalar-loop Conv2DBackpropInput with XNNPACK convs; and gives Tile and Sum/Mean over leading axes
- * fast paths (see above). Idempotent. A missing kernel that a later tfjs ships is left alone.
- * Registration needs no initialised backend (only the wasm package imported, which this module does).
+ * scalar-loop Conv2DBackpropInput with XNNPACK convs; and gives Tile, and Sum/Mean over a run of
+ * axes that is not the last, fast paths (see above; other cases go to the original kernels).
+ * Idempotent. A missing kernel that a later tfjs ships is left alone. Registration needs no
+ * initialised backend (only the wasm package imported, which this module does).
  */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
