@@ -1,0 +1,53 @@
+/**
+ * The trained models that ship in models/: each loads, is a registered backbone topology with the
+ * GAP -> Dense head, fits the 3 MB budget, and reproduces its card's accuracy within 2 points on the
+ * first 200 scenes (the card's evaluation seed) of each test split.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { useWasmBackend, createExplainer } from '../src/index.js';
+import { builtinModels } from '../src/node/zoo.js';
+import { loadModel } from '../src/node/model-io.js';
+import { accuracy } from '../src/node/train.js';
+
+await useWasmBackend();
+const SEEDED = ['vgg16-digits', 'resnet50-digits', 'resnet101-digits', 'efficientnetb0-digits'];
+const models = builtinModels();
+
+test('the four backbones of the source report ship as trained models with cards', () => {
+  const names = models.map((m) => m.name);
+  for (const n of SEEDED) assert.ok(names.includes(n), `models/${n} is missing (have: ${names.join(', ')})`);
+});
+
+for (const m of models) {
+  test(`${m.name}: loads, <= 3 MB, card accuracy reproduced within 2 points on 200 scenes per test split`, async () => {
+    const card = m.card as unknown as {
+      inputShape: [number, number, number]; targetLayer: string; weightBytes: number;
+      accuracy: Record<string, number>; dataset: { evalSeed: number };
+    };
+    const bytes = statSync(path.join(m.dir, 'weights.bin')).size;
+    assert.ok(bytes <= 3 * 1024 * 1024, `weights ${bytes} bytes > 3 MB`);
+    assert.is(bytes, card.weightBytes);
+    const model = await loadModel(m.dir);
+    try {
+      assert.equal(model.inputs[0].shape.slice(1), card.inputShape);
+      const ex = await createExplainer(model);
+      assert.is(ex.layer, card.targetLayer, 'the default target is the card\'s target layer');
+      assert.ok(ex.applicable().every((a) => a.ok), 'CAM applies (GAP -> Dense head)');
+      const before = tf.memory().numTensors;
+      for (const split of ['test-single', 'test-multi'] as const) {
+        const acc = accuracy(model, split, 200, card.dataset.evalSeed, card.inputShape[0]);
+        assert.ok(Math.abs(acc - card.accuracy[split]) <= 0.02,
+          `${split}: ${acc.toFixed(3)} on 200 scenes vs card ${card.accuracy[split]} (1000 scenes)`);
+      }
+      assert.is(tf.memory().numTensors, before);
+    } finally {
+      model.dispose();
+    }
+  });
+}
+
+test.run();
