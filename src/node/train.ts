@@ -3,7 +3,7 @@
  * src/backend/wasm-gradients.ts, which the stock wasm backend lacks).
  */
 import * as tf from '@tensorflow/tfjs';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend } from '../backend.js';
 import { BACKBONES, type BackboneName } from '../models/index.js';
@@ -50,6 +50,8 @@ export interface ModelCard {
   dataset: { generator: string; init?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
   training: { backend: string; bnMomentum: number; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
   accuracy: Record<Split, number>;
+  /** The runs of a training continued with --init: epochs, seconds, learning rate, scenes of each. */
+  runs?: { epochs: number; seconds: number; learningRate: number; scenes: number; startEpoch: number }[];
   createdAt: string;
 }
 
@@ -127,6 +129,16 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     training: { backend: 'wasm', bnMomentum, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, createdAt: new Date().toISOString(),
   };
+  if (o.init && existsSync(path.join(o.init, 'card.json'))) {
+    // a continued run: the card counts the whole training, and keeps the runs it was made of
+    const prev = JSON.parse(readFileSync(path.join(o.init, 'card.json'), 'utf8')) as ModelCard & { runs?: unknown[] };
+    const run = { epochs: card.training.epochs, seconds: card.training.seconds, learningRate: lr, scenes: seen, startEpoch: o.startEpoch ?? 0 };
+    card.runs = [...(prev.runs ?? [{ epochs: prev.training.epochs, seconds: prev.training.seconds, learningRate: prev.training.learningRate, scenes: prev.dataset.trainScenesSeen, startEpoch: 0 }]), run];
+    card.training.epochs += prev.training.epochs;
+    card.training.seconds += prev.training.seconds;
+    card.dataset.trainScenesSeen += prev.dataset.trainScenesSeen;
+    card.dataset.init = undefined;
+  }
   writeFileSync(path.join(o.out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
   model.dispose();
   return card;
