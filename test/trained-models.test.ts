@@ -1,7 +1,7 @@
 /**
  * The trained models that ship in models/: each loads, is a registered backbone topology with the
- * GAP -> Dense head, fits the 3 MB budget, and reproduces its card's accuracy within 2 points on the
- * first 200 scenes (the card's evaluation seed) of each test split.
+ * GAP -> Dense head, fits the 3 MB budget, and reproduces its card's accuracy on the first 200 scenes
+ * (the card's evaluation seed) of each test split within 2 points (the card also gives 1,000-scene accuracy).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,7 +26,7 @@ for (const m of models) {
   test(`${m.name}: loads, <= 3 MB, card accuracy reproduced within 2 points on 200 scenes per test split`, async () => {
     const card = m.card as unknown as {
       inputShape: [number, number, number]; targetLayer: string; weightBytes: number;
-      accuracy: Record<string, number>; dataset: { evalSeed: number };
+      accuracy: Record<string, number>; accuracy200: Record<string, number>; dataset: { evalSeed: number };
     };
     const bytes = statSync(path.join(m.dir, 'weights.bin')).size;
     assert.ok(bytes <= 3 * 1024 * 1024, `weights ${bytes} bytes > 3 MB`);
@@ -40,8 +40,8 @@ for (const m of models) {
       const before = tf.memory().numTensors;
       for (const split of ['test-single', 'test-multi'] as const) {
         const acc = accuracy(model, split, 200, card.dataset.evalSeed, card.inputShape[0]);
-        assert.ok(Math.abs(acc - card.accuracy[split]) <= 0.02,
-          `${split}: ${acc.toFixed(3)} on 200 scenes vs card ${card.accuracy[split]} (1000 scenes)`);
+        assert.ok(Math.abs(acc - card.accuracy200[split]) <= 0.02,
+          `${split}: ${acc.toFixed(3)} on the first 200 scenes vs the card's ${card.accuracy200[split]}`);
       }
       assert.is(tf.memory().numTensors, before);
     } finally {
