@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useWasmBackend } from '../src/backend.js';
-import { createKernels, getKernels, type Kernels, type Regions } from '../src/bindings/index.js';
+import { createKernels, getKernels, type Kernels } from '../src/bindings/index.js';
 import { kernelsWasmBytes } from '../src/bindings/loader.js';
 import { EPS } from '../src/constants.js';
 
@@ -84,26 +84,9 @@ function inputs(s: Shape): { a: Float32Array; g: Float32Array } {
 type Runner = Record<Stage, () => void>;
 
 function kernelRunner(k: Kernels, s: Shape): { run: Runner; result: () => Float32Array } {
-  const Z = s.h * s.w, K = s.k;
-  const { a, g } = inputs(s);
-  const r: Regions = k.reserve({ a: Z * K, g: Z * K, scratch: K, w: K, map: Z, up: OUT_H * OUT_W });
-  r.f32.a.set(a);
-  r.f32.g.set(g);
-  const f = r.f32;
-  const run: Runner = {
-    weights: () => k.gradcamppWeights(f.a, f.g, Z, K, f.scratch, f.w),
-    weightedSum: () => k.weightedSum(f.a, f.w, Z, K, f.map),
-    reluNormalize: () => k.reluNormalize(f.map, Z),
-    resize: () => k.resizeBilinear(f.map, s.h, s.w, f.up, OUT_H, OUT_W),
-    map: () => {
-      k.gradcamppWeights(f.a, f.g, Z, K, f.scratch, f.w);
-      k.weightedSum(f.a, f.w, Z, K, f.map);
-      k.reluNormalize(f.map, Z);
-      k.resizeBilinear(f.map, s.h, s.w, f.up, OUT_H, OUT_W);
-    },
-  };
-  run.map(); // leaves a valid w and map for the single stages
-  return { run, result: () => { run.map(); return f.up.slice(); } };
+  const r = coldKernelRunner(k, s);
+  r.run.map(); // primed: the first call is not part of the warm timings
+  return r;
 }
 
 /** The same maths in tfjs ops (Grad-CAM++ alpha with the same guards and EPS). */
@@ -220,8 +203,8 @@ async function coldChild(task: string): Promise<ColdReport> {
   return { si: shapeIndex, instantiate_us, times };
 }
 
-/** Like kernelRunner, without the priming call (for first-call timings). Stage inputs are valid data. */
-function coldKernelRunner(k: Kernels, s: Shape): { run: Runner } {
+/** The AS kernels (or their TS twins) over one reserved set of regions; not primed (for first-call timings). */
+function coldKernelRunner(k: Kernels, s: Shape): { run: Runner; result: () => Float32Array } {
   const Z = s.h * s.w, K = s.k;
   const { a, g } = inputs(s);
   const r = k.reserve({ a: Z * K, g: Z * K, scratch: K, w: K, map: Z, up: OUT_H * OUT_W });
@@ -231,20 +214,19 @@ function coldKernelRunner(k: Kernels, s: Shape): { run: Runner } {
   const rw = rng(5);
   for (let i = 0; i < K; i++) f.w[i] = rw() * 1e-3; // plausible weights for the single stages
   for (let i = 0; i < Z; i++) f.map[i] = rw() * 2 - 0.5;
-  return {
-    run: {
-      weights: () => k.gradcamppWeights(f.a, f.g, Z, K, f.scratch, f.w),
-      weightedSum: () => k.weightedSum(f.a, f.w, Z, K, f.map),
-      reluNormalize: () => k.reluNormalize(f.map, Z),
-      resize: () => k.resizeBilinear(f.map, s.h, s.w, f.up, OUT_H, OUT_W),
-      map: () => {
-        k.gradcamppWeights(f.a, f.g, Z, K, f.scratch, f.w);
-        k.weightedSum(f.a, f.w, Z, K, f.map);
-        k.reluNormalize(f.map, Z);
-        k.resizeBilinear(f.map, s.h, s.w, f.up, OUT_H, OUT_W);
-      },
+  const run: Runner = {
+    weights: () => k.gradcamppWeights(f.a, f.g, Z, K, f.scratch, f.w),
+    weightedSum: () => k.weightedSum(f.a, f.w, Z, K, f.map),
+    reluNormalize: () => k.reluNormalize(f.map, Z),
+    resize: () => k.resizeBilinear(f.map, s.h, s.w, f.up, OUT_H, OUT_W),
+    map: () => {
+      k.gradcamppWeights(f.a, f.g, Z, K, f.scratch, f.w);
+      k.weightedSum(f.a, f.w, Z, K, f.map);
+      k.reluNormalize(f.map, Z);
+      k.resizeBilinear(f.map, s.h, s.w, f.up, OUT_H, OUT_W);
     },
   };
+  return { run, result: () => { run.map(); return f.up.slice(); } };
 }
 
 /** tfjs runner whose single-stage inputs are made without running the ops being timed. */
