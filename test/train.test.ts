@@ -47,6 +47,7 @@ test('a continued run accumulates epochs, scenes and seconds, and records its in
   assert.is(card.runs!.length, 2);
   assert.equal(card.runs![1], { ...card.runs![1]!, epochs: 1, learningRate: 5e-4, schedule: [[0, 5e-4]], scenes: 32, startEpoch: 2, instances: [1, 1], dropConnect: false });
   assert.is(card.dataset.init, undefined);
+  assert.equal(card.runs![0], { epochs: 2, seconds: first.training.seconds, learningRate: 1e-3, schedule: first.training.schedule, scenes: 64, startEpoch: 0, instances: [1, 3], dropConnect: true });
 });
 
 test('--max-minutes stops after the epoch that passes it', async () => {

@@ -194,11 +194,13 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     const prev = JSON.parse(readFileSync(path.join(o.init, 'card.json'), 'utf8')) as ModelCard & { runs?: unknown[] };
     const run = { epochs: card.training.epochs, seconds: card.training.seconds, learningRate: lr, schedule, scenes: seen, startEpoch: o.startEpoch ?? 0,
       instances: o.instances ?? [1, 3] as const, dropConnect: o.dropConnect !== false };
-    card.runs = [...(prev.runs ?? [{ epochs: prev.training.epochs, seconds: prev.training.seconds, learningRate: prev.training.learningRate, scenes: prev.dataset.trainScenesSeen, startEpoch: 0 }]), run];
+    card.runs = [...(prev.runs ?? [{ epochs: prev.training.epochs, seconds: prev.training.seconds, learningRate: prev.training.learningRate,
+      schedule: prev.training.schedule, scenes: prev.dataset.trainScenesSeen, startEpoch: 0, instances: prev.dataset.instances, dropConnect: prev.training.dropConnect }]), run];
     card.training.epochs += prev.training.epochs;
     card.training.seconds += prev.training.seconds;
     card.dataset.trainScenesSeen += prev.dataset.trainScenesSeen;
     card.dataset.init = undefined;
+    card.dataset.transfer ??= prev.dataset.transfer;   // the source of a deepened model stays on its card
   }
   writeFileSync(path.join(o.out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
   model.dispose();
