@@ -50,6 +50,15 @@ test('a continued run accumulates epochs, scenes and seconds, and records its in
   assert.equal(card.runs![0], { epochs: 2, seconds: first.training.seconds, learningRate: 1e-3, schedule: first.training.schedule, scenes: 64, startEpoch: 0, instances: [1, 3], dropConnect: true });
 });
 
+test('drop-connect switched off for training is restored in the saved topology', async () => {
+  const out = path.join(tmp, 'effnet');
+  await train({ ...base, model: 'efficientnetb0', width: 0.1, out, epochs: 1, scenesPerEpoch: 16, evalScenes: 10, dropConnect: false, log: () => {} });
+  const layers = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8')).modelTopology.config.layers as { class_name: string; config: { name: string; rate?: number } }[];
+  const drops = layers.filter((l) => l.class_name === 'Dropout' && /drop$/.test(l.config.name));
+  assert.ok(drops.length > 0);
+  for (const d of drops) assert.ok(d.config.rate! > 0, `${d.config.name} saved with rate ${d.config.rate}`);
+});
+
 test('--max-minutes stops after the epoch that passes it', async () => {
   const log: string[] = [];
   const card = await train({ ...base, out: path.join(tmp, 'timed'), epochs: 10, learningRate: 1e-3, maxMinutes: 1e-5, log: (l) => log.push(l) });

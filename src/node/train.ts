@@ -136,9 +136,10 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     from.dispose();
     log(`initialised from ${o.init}`);
   }
-  if (o.dropConnect === false) {
-    for (const l of model.layers) if (l.getClassName() === 'Dropout' && /drop$/.test(l.name)) (l as unknown as { rate: number }).rate = 0;
-  }
+  // drop-connect off while training only: the saved topology keeps the architecture's rates
+  const dropConnect = model.layers.filter((l) => l.getClassName() === 'Dropout' && /drop$/.test(l.name)) as unknown as { rate: number }[];
+  const dropRates = dropConnect.map((l) => l.rate);
+  if (o.dropConnect === false) for (const l of dropConnect) l.rate = 0;
   const bnMomentum = o.bnMomentum ?? 0.9;
   for (const l of model.layers) if (l.getClassName() === 'BatchNormalization') (l as unknown as { momentum: number }).momentum = bnMomentum;
   const optimizer = tf.train.adam(lr);
@@ -179,6 +180,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     'test-multi': accuracy(model, 'test-multi', 200, EVAL_SEED, size),
   };
   log(`accuracy: ${JSON.stringify(acc)}; first 200 scenes: ${JSON.stringify(accuracy200)}`);
+  dropConnect.forEach((l, i) => { l.rate = dropRates[i]!; });
   const { bytes } = await saveModel(model, o.out, 'weights.bin', { float16: o.float16 });
   const card: ModelCard = {
     name: path.basename(o.out), topology: spec.kerasName, width: o.width, inputShape: [size, size, 3], classes: 10,
