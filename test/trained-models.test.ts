@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend, createExplainer } from '../src/index.js';
-import { builtinModels } from '../src/node/zoo.js';
+import { builtinModels, DEFAULT_MODEL } from '../src/node/zoo.js';
 import { loadModel } from '../src/node/model-io.js';
 import { accuracy } from '../src/node/train.js';
 
@@ -20,6 +20,14 @@ const models = builtinModels();
 test('the four backbones of the source report ship as trained models with cards', () => {
   const names = models.map((m) => m.name);
   for (const n of SEEDED) assert.ok(names.includes(n), `models/${n} is missing (have: ${names.join(', ')})`);
+});
+
+test('the default model (the demo\'s and the CLI\'s) comes first, then the most accurate, and every card meets the goal', () => {
+  assert.is(models[0]!.name, DEFAULT_MODEL);
+  const acc = (m: (typeof models)[number]) => m.card.accuracy as Record<string, number>;
+  const rest = models.slice(1).map((m) => (acc(m)['test-single']! + acc(m)['test-multi']!) / 2);
+  assert.equal(rest, [...rest].sort((a, b) => b - a));
+  for (const m of models) for (const split of ['test-single', 'test-multi']) assert.ok(acc(m)[split]! >= 0.95, `${m.name} ${split} ${acc(m)[split]}`);
 });
 
 for (const m of models) {

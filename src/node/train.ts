@@ -163,7 +163,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
       if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} (${((Date.now() - te) / steps).toFixed(0)} ms/step)`);
     }
     const val = accuracy(model, 'train', 500, seed + 1000, size, 50, o.instances);
-    log(`epoch ${epoch + 1}/${epochs} (lr ${(optimizer as unknown as { learningRate: number }).learningRate.toPrecision(3)}): loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
+    log(`epoch ${epoch + 1}/${epochs} (lr ${rate.toPrecision(3)}): loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
       `val ${val.toFixed(4)} (${((Date.now() - te) / 1000).toFixed(0)} s, total ${((Date.now() - t0) / 60000).toFixed(1)} min, tensors ${tf.memory().numTensors})`);
     if (val >= target && epoch >= 2) { epoch++; break; }
     if (Date.now() - t0 > maxMs) { epoch++; log('time budget reached'); break; }
