@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { train, scheduledRate, type ModelCard } from '../src/node/train.js';
+import { train, scheduledRate, TrainingStopped, type ModelCard } from '../src/node/train.js';
 import { loadModel } from '../src/node/model-io.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gradcam-train-'));
@@ -64,6 +64,45 @@ test('--max-minutes stops after the epoch that passes it', async () => {
   const card = await train({ ...base, out: path.join(tmp, 'timed'), epochs: 10, learningRate: 1e-3, maxMinutes: 1e-5, log: (l) => log.push(l) });
   assert.is(card.training.epochs, 1);
   assert.ok(log.includes('time budget reached'));
+});
+
+test('a run stopped mid-epoch resumes from its checkpoint and ends with the weights of an uninterrupted run', async () => {
+  const opts = { ...base, epochs: 2, scenesPerEpoch: 48, learningRate: 1e-3, maxMinutes: 1e6, log: () => {} };
+  const whole = await train({ ...opts, out: path.join(tmp, 'whole') });
+  const ckpt = path.join(tmp, 'ckpt');
+  // a signal that reads as aborted after the first batch: the run stops there (epoch 1, step 1 of 3)
+  const signal = { aborted: true } as AbortSignal;
+  const err = await train({ ...opts, out: path.join(tmp, 'resumed'), checkpoint: ckpt, signal }).catch((e: unknown) => e);
+  assert.instance(err, TrainingStopped);
+  const state = JSON.parse(readFileSync(path.join(ckpt, 'state.json'), 'utf8'));
+  assert.equal([state.epoch, state.step, state.seen], [0, 1, 16]);
+  assert.ok(!existsSync(path.join(tmp, 'resumed', 'card.json')));
+  const log: string[] = [];
+  const card = await train({ ...opts, out: path.join(tmp, 'resumed'), checkpoint: ckpt, log: (l) => log.push(l) });
+  assert.ok(log.some((l) => l.startsWith('resumed from')), log.join('\n'));
+  assert.is(card.dataset.trainScenesSeen, whole.dataset.trainScenesSeen);
+  assert.equal(card.training.schedule, whole.training.schedule);
+  const [a, b] = [await loadModel(path.join(tmp, 'whole')), await loadModel(path.join(tmp, 'resumed'))];
+  const wa = a.getWeights(), wb = b.getWeights();
+  let maxDiff = 0;
+  for (let i = 0; i < wa.length; i++) maxDiff = Math.max(maxDiff, wa[i]!.sub(wb[i]!).abs().max().dataSync()[0]!);
+  assert.ok(maxDiff < 1e-6, `resumed weights differ from the uninterrupted run's by ${maxDiff}`);
+  assert.equal(card.accuracy, whole.accuracy);
+  assert.ok(JSON.parse(readFileSync(path.join(ckpt, 'state.json'), 'utf8')).done);
+  // other options than the checkpoint's: refused, saying why
+  const other = await train({ ...opts, batchSize: 8, out: path.join(tmp, 'other'), checkpoint: ckpt }).catch((e: unknown) => e);
+  assert.match(String(other), 'other options');
+  a.dispose(); b.dispose();
+});
+
+test('VGG16 with its original head (flatten -> fc1 -> fc2) and fcUnits trains and records its head', async () => {
+  const card = await train({ ...base, out: path.join(tmp, 'vggfc'), epochs: 1, head: 'original', fcUnits: 24, log: () => {} });
+  assert.is(card.head, 'original');
+  assert.is(card.fcUnits, 24);
+  const m = await loadModel(path.join(tmp, 'vggfc'));
+  assert.equal(m.getLayer('fc1').outputShape, [null, 24]);
+  assert.equal(m.getLayer('fc2').outputShape, [null, 24]);
+  m.dispose();
 });
 
 test('step decay follows the larger of the epoch and the time fractions', () => {

@@ -54,6 +54,8 @@ export interface BackboneOptions {
   classifierActivation?: 'softmax' | 'linear';
   /** Model name; default the Keras one ('vgg16', 'resnet50', ...). */
   name?: string;
+  /** Units of VGG16's fc1 and fc2 in the original head; default scaleChannels(4096, width). */
+  fcUnits?: number;
 }
 
 export interface ResolvedOptions {
@@ -66,6 +68,7 @@ export interface ResolvedOptions {
   seed: number | undefined;
   classifierActivation: 'softmax' | 'linear';
   name: string | undefined;
+  fcUnits: number | undefined;
 }
 
 export function resolveOptions(o: BackboneOptions = {}): ResolvedOptions {
@@ -97,11 +100,14 @@ export function resolveOptions(o: BackboneOptions = {}): ResolvedOptions {
     throw new Error(`Unknown kernelInitializer '${o.kernelInitializer}'; one of ${[...KNOWN_INITIALIZERS].join(', ')}`);
   }
   if (o.seed !== undefined && !Number.isFinite(o.seed)) throw new Error(`seed must be a finite number, got ${o.seed}`);
+  if (o.fcUnits !== undefined && !(Number.isInteger(o.fcUnits) && o.fcUnits >= 1)) {
+    throw new Error(`fcUnits must be a positive integer, got ${o.fcUnits}`);
+  }
   return {
     inputShape: [inputShape[0], inputShape[1], inputShape[2]],
     classes, width, head, dropout: o.dropout,
     kernelInitializer,
-    seed: o.seed, classifierActivation, name: o.name,
+    seed: o.seed, classifierActivation, name: o.name, fcUnits: o.fcUnits,
   };
 }
 

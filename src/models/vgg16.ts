@@ -28,7 +28,7 @@ export function buildVGG16(options: BackboneOptions = {}): tf.LayersModel {
   let out: tf.SymbolicTensor;
   if (o.head === 'original') {
     x = apply(tf.layers.flatten({ name: 'flatten' }), x);
-    const fc = scaleChannels(4096, o.width);
+    const fc = o.fcUnits ?? scaleChannels(4096, o.width);
     x = apply(tf.layers.dense({ units: fc, activation: 'relu', kernelInitializer: kit.kernel('glorotUniform'), name: 'fc1' }), x);
     x = apply(tf.layers.dense({ units: fc, activation: 'relu', kernelInitializer: kit.kernel('glorotUniform'), name: 'fc2' }), x);
     if ((o.dropout ?? 0) > 0) {

