@@ -24,8 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useWasmBackend } from '../src/backend.js';
-import { createKernels, getKernels, type Kernels } from '../src/bindings/index.js';
-import { kernelsWasmBytes } from '../src/bindings/loader.js';
+import { createKernels, getKernels, type Kernels } from '../src/kernels/index.js';
+import { kernelsWasmBytes } from '../src/kernels/wasm/loader.js';
 import { EPS } from '../src/constants.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
