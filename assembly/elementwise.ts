@@ -47,7 +47,7 @@ const LAYER: i32 = 2;
 }
 
 /**
- * HiResCAM (Draelos & Carin 2020, arXiv 2011.08891, Sec. 2): out[p] = sum_k g[p*K+k] * a[p*K+k]
+ * HiResCAM (Draelos & Carin 2020, arXiv 2011.08891): out[p] = sum_k g[p*K+k] * a[p*K+k]
  * (the gradient multiplied element-wise with the activation, no spatial averaging).
  * Tolerance against the float64 twin: 1e-5 of the largest |out|.
  */

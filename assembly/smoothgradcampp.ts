@@ -48,7 +48,7 @@ export function smoothgradcamppAccumulate(g: usize, n: i32, d1: usize, d2: usize
 }
 
 /**
- * Smooth Grad-CAM++ weights (Omeiza et al. 2019, arXiv 1908.01224, Sec. 3: Grad-CAM++'s alpha and weights with
+ * Smooth Grad-CAM++ weights (Omeiza et al. 2019, arXiv 1908.01224: Grad-CAM++'s alpha (Chattopadhyay 2018, Eq. 19) and weights with
  * the gradient powers averaged over n noisy copies of the input, D1 = mean g, D2 = mean g^2, D3 = mean g^3):
  *   scratch[k] = sumA[k] = sum_p a[p*K + k]          (A of the clean input)
  *   alpha[p,k] = D2 / (2 D2 + sumA[k] D3)            guarded as alpha4

@@ -6,7 +6,7 @@
 }
 
 /**
- * XGrad-CAM (Fu et al., BMVC 2020, "Axiom-based Grad-CAM", arXiv 2008.02312, the weights of its Sec. 3):
+ * XGrad-CAM (Fu et al., BMVC 2020, "Axiom-based Grad-CAM", arXiv 2008.02312; its channel weights):
  *   scratch[k] = sumA[k] = sum_p a[p*K + k]
  *   out[k] = sum_p g[p*K + k] * a[p*K + k] / (sumA[k] + eps)
  * (the activation-weighted gradient, normalised by the channel's total activation). eps is EPS of
