@@ -4,7 +4,7 @@
 // k one of K channels. Every pointer is a byte offset into this module's memory; every kernel writes only
 // into its output (and `scratch`) and allocates nothing. The channel loops are contiguous, so they are
 // vectorised over k, four channels per f32x4, with a scalar loop for the K % 4 tail.
-// The plain-TypeScript twin is src/reference/weights.ts; test/kernels.test.ts runs one table against both.
+// The plain-TypeScript twin is src/kernels/js/weights.ts; test/kernels.test.ts runs one table against both.
 
 /** Byte offset of float element `i`. */
 @inline function f4(i: i32): usize {
@@ -105,24 +105,6 @@ export function gradcamppWeights(a: usize, g: usize, Z: i32, K: i32, scratch: us
       const gv = load<f32>(row + f4(k));
       const al = alpha1(load<f32>(scratch + f4(k)), gv, eps);
       store<f32>(o, load<f32>(o) + al * Mathf.max(gv, 0));
-    }
-  }
-}
-
-/** The alpha[p*K + k] of gradcamppWeights (Z*K floats into out; sumA into scratch, K floats). */
-export function gradcamppAlpha(a: usize, g: usize, Z: i32, K: i32, scratch: usize, out: usize, eps: f32): void {
-  sumOverPositions(a, Z, K, scratch);
-  const K4 = K & ~3;
-  const zero = f32x4.splat(0);
-  const two = f32x4.splat(2);
-  const vEps = f32x4.splat(eps);
-  for (let p = 0; p < Z; p++) {
-    const base = f4(p * K);
-    for (let k = 0; k < K4; k += 4) {
-      v128.store(out + base + f4(k), alpha4(v128.load(scratch + f4(k)), v128.load(g + base + f4(k)), two, vEps, zero));
-    }
-    for (let k = K4; k < K; k++) {
-      store<f32>(out + base + f4(k), alpha1(load<f32>(scratch + f4(k)), load<f32>(g + base + f4(k)), eps));
     }
   }
 }

@@ -16,3 +16,19 @@ export const DEFAULT_METHOD = 'gradcam++';
 
 /** Default opacity of the heatmap in overlay(). */
 export const DEFAULT_OVERLAY_ALPHA = 0.5;
+
+/**
+ * Eigen-CAM's power iteration (src/kernels: eigencamMap): at most EIGEN_MAX_ITER iterations, stopping when no
+ * component of the unit vector moves by EIGEN_TOL or more between two iterations. Its error shrinks as
+ * (s2/s1)^2 per iteration (s1, s2 the first two singular values of the centred activations) and ends near
+ * EIGEN_TOL / (1 - (s2/s1)^2): ~1e-5 of the map for random post-ReLU activations (s2^2/s1^2 ~ 0.95-0.98).
+ */
+export const EIGEN_MAX_ITER = 1000;
+export const EIGEN_TOL = 1e-7;
+
+/**
+ * The wasm kernels keep at most this much memory between calls (bytes): a call that needs more (a huge
+ * outputSize) grows the module memory, and the next smaller reserve(), or release(), moves the kernels to a fresh
+ * instance, since a WebAssembly.Memory cannot shrink.
+ */
+export const KERNEL_MEMORY_KEEP_BYTES = 64 * 1024 * 1024;

@@ -6,9 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from './backend.js';
-import { getKernels } from './bindings/index.js';
-import type { Kernels } from './bindings/types.js';
-import { copyTensorInto } from './bindings/tensor-io.js';
+import { getKernels } from './kernels/index.js';
+import type { Kernels } from './kernels/contract.js';
+import { copyTensorInto } from './kernels/tensor-io.js';
 import { DEFAULT_METHOD } from './constants.js';
 import {
   ClassIndexError, DisposedError, InvalidInputError, MethodNotApplicableError, NumericalError,
