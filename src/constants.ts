@@ -16,3 +16,10 @@ export const DEFAULT_METHOD = 'gradcam++';
 
 /** Default opacity of the heatmap in overlay(). */
 export const DEFAULT_OVERLAY_ALPHA = 0.5;
+
+/**
+ * The largest heatmap (outputSize, or the image size by default) in pixels: 8192 x 8192. The kernels keep
+ * their memory for reuse, so one huge request would hold it for the rest of the process; explain at a
+ * smaller size and upscale the heatmap instead.
+ */
+export const MAX_OUTPUT_PIXELS = 8192 * 8192;
