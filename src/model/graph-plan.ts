@@ -126,7 +126,7 @@ function analyse(model: tf.GraphModel): Analysis {
   tf.tidy(() => {
     let outs: tf.Tensor[];
     try {
-      outs = model.execute(tf.zeros([1, h, w, c], input.dtype), names) as tf.Tensor[];
+      outs = asList(model.execute(tf.zeros([1, h, w, c], input.dtype), names));
     } catch (e) {
       throw new UnsupportedModelError(`The graph model cannot be executed synchronously node by node: ${(e as Error).message}`);
     }
@@ -199,7 +199,7 @@ export function makeGraphPlan(model: tf.GraphModel, layerName?: string): Plan {
     body(x: tf.Tensor4D): BodyResult {
       const outs = tf.tidy(() => {
         const xin = x.dtype === input.dtype ? x : tf.cast(x, input.dtype);
-        const r = model.execute(xin, [target!, ...skips]) as tf.Tensor[];
+        const r = asList(model.execute(xin, [target!, ...skips]));
         // an output that is the input itself (a skip from the input) must outlive the caller's batch
         return r.map((t) => (t === x ? tf.clone(t) : t));
       });
@@ -210,6 +210,11 @@ export function makeGraphPlan(model: tf.GraphModel, layerName?: string): Plan {
       return model.execute(feedOf(a, body.skips), logits) as tf.Tensor2D;
     },
   };
+}
+
+/** GraphModel.execute returns a Tensor for one requested output, an array for several. */
+function asList(r: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+  return Array.isArray(r) ? r : [r];
 }
 
 /** The constant value of a weight node, or null. */

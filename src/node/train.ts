@@ -8,7 +8,7 @@ import path from 'node:path';
 import { useWasmBackend } from '../backend.js';
 import { BACKBONES, type BackboneName } from '../models/index.js';
 import { generateScenes, sceneBatches, scenesToTensors, type Split } from '../data/index.js';
-import { loadModel, saveModel } from './model-io.js';
+import { loadLayersModel as loadModel, saveModel } from './model-io.js';
 
 export interface TrainOptions {
   model: BackboneName;
