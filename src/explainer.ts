@@ -353,11 +353,11 @@ export class Explainer {
           }
           logits ??= res.logits;
           score = res.score;
-          checkFinite(g, () => `The gradients at "${plan.layer}" hold NaN or Infinity for this input. ` +
-            'Check the model weights and the preprocessing.');
           if (!Number.isFinite(score)) {
             throw new NumericalError(`The target function returned ${score}; it must return a finite score.`);
           }
+          checkFinite(g, () => `The gradients at "${plan.layer}" hold NaN or Infinity for this input. ` +
+            'Check the model weights and the preprocessing.');
         } else {
           score = logits![target as number];
         }
