@@ -23,3 +23,11 @@ export const DEFAULT_OVERLAY_ALPHA = 0.5;
  * smaller size and upscale the heatmap instead.
  */
 export const MAX_OUTPUT_PIXELS = 8192 * 8192;
+
+/**
+ * The largest magnitude a model input value (after preprocess) may have: 1e15. Real image models take pixels
+ * in [0,1], [-1,1] or [0,255]; values near float32's limit (3.4e38) overflow inside the model, where
+ * max-pooling and ReLU can turn the NaN back into ordinary numbers and a normal-looking but meaningless map.
+ * 1e15 leaves a factor of 1e23 for the gains of the layers before float32 overflows.
+ */
+export const MAX_INPUT_MAGNITUDE = 1e15;

@@ -3,6 +3,7 @@
  * {data, width, height} of RGBA bytes. Validated and turned into a float32 [1, H, W, C] batch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MAX_INPUT_MAGNITUDE } from './constants.js';
 import { InvalidInputError, NumericalError } from './errors.js';
 
 export interface ImageDataLike {
@@ -126,6 +127,12 @@ export function toBatch(image: ImageInput, inputShape: readonly (number | null)[
         throw new NumericalError('preprocess produced NaN or infinite values from finite pixels (an overflow or a division ' +
           'by zero?); the model input must be finite. Check the preprocessing (e.g. divide by 255, not by a zero range).');
       }
+    }
+    const peak = tf.max(tf.abs(b)).dataSync()[0];
+    if (peak > MAX_INPUT_MAGNITUDE) {
+      throw new NumericalError(`The model input has values up to ${peak.toExponential(2)} (after preprocess), beyond ` +
+        `${MAX_INPUT_MAGNITUDE.toExponential(0)}: float32 overflows inside the model and the map would be meaningless. ` +
+        'Scale pixels as the model was trained (e.g. [0, 1] or [0, 255]).');
     }
     if (mh != null && mw != null && (b.shape[1] !== mh || b.shape[2] !== mw)) {
       b = tf.image.resizeBilinear(b, [mh, mw], false, true);

@@ -65,6 +65,7 @@ export function isLayersModel(model: unknown): model is tf.LayersModel {
 
 function describe(x: unknown): string {
   if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
   if (Array.isArray(x)) return 'an array';
   if (x instanceof tf.Tensor) return 'a tf.Tensor';
   return typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'no class'})` : `a ${typeof x}`;
