@@ -265,10 +265,12 @@ export class Explainer {
     checkOptions(options, 'The options');
     checkCommonOptions(options);
     checkModel(model);
-    if (options.backend === 'wasm' || (options.backend == null && (await tf.ready(), tf.getBackend() === 'wasm'))) {
-      // registers the gradient kernels the wasm backend lacks; switches the backend only when asked ('wasm')
-      await useWasmBackend();
+    await tf.ready();
+    if (options.backend === 'wasm' && tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) {
+      throw new BackendError("backend: 'wasm' was asked for, but the tfjs wasm backend could not be initialised.");
     }
+    // registers the gradient kernels the wasm backend lacks (it switches nothing: wasm is active here)
+    if (tf.getBackend() === 'wasm') await useWasmBackend();
     checkBackend(options.backend);
     const kernels = await getKernels(options.kernels ?? 'wasm');
     return new Explainer(model, makePlan(model, options.layer), kernels, { ...options });
@@ -452,6 +454,8 @@ export async function explainWasm(model: ExplainableModel, image: ImageInput, op
     pending.catch(() => byKey!.delete(key));
   }
   const explainer = await pending;
+  // backend: 'wasm' asks for the switch on every call (the app may have switched away since the first)
+  if (options.backend === 'wasm' && tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
   const [res] = await explainer.explain(image, {
     methods: [options.method ?? (DEFAULT_METHOD as MethodName)],
     target: options.target, classIndex: options.classIndex, preprocess: options.preprocess,

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import {
   explainWasm, createExplainer, useWasmBackend, METHODS, candidateLayers,
-  InvalidInputError, UnknownLayerError, MethodNotApplicableError, ClassIndexError, UnknownMethodError,
+  InvalidInputError, UnknownLayerError, MethodNotApplicableError, ClassIndexError, UnknownMethodError, BackendError,
 } from '../src/index.js';
 import { rejects } from './helpers/rejects.js';
 import { camRef, gradcamRef, gradcamppRef, maxAbsDiff, normalise } from './helpers/reference.js';
@@ -260,6 +260,41 @@ pipe('ImageData-like RGBA input, 4-D input and auto-resize to the model input', 
   const a = await explainWasm(model, x, { classIndex: 1 });
   const b = await explainWasm(model, x.expandDims(0) as tf.Tensor4D, { classIndex: 1 });
   assert.equal(a.cam, b.cam);
+});
+
+pipe('explainWasm: the options of one call never leak into the next (preprocess, outputSize, labels, target)', async () => {
+  const model = gapDenseModel(12);
+  const x = image(12);
+  const [ref] = await (await createExplainer(model)).explain(x);
+  const first = await explainWasm(model, x, {
+    preprocess: (b) => tf.mul(b, 0.01) as tf.Tensor4D, outputSize: [4, 5], labels: ['a', 'b', 'c', 'd'], target: 3,
+  });
+  assert.is(first.width, 5);
+  assert.is(first.label, 'd');
+  const second = await explainWasm(model, x);
+  assert.equal([second.height, second.width], [9, 9]);
+  assert.is(second.classIndex, ref.explanations[0].classIndex);
+  assert.is(second.logit, ref.explanations[0].logit);
+  assert.equal(second.cam, ref.explanations[0].cam);
+  assert.is(second.label, undefined);
+  assert.ok(Math.abs(first.logit - second.logit) > 1e-6 || first.classIndex !== second.classIndex);
+});
+
+pipe('the backend is never switched behind the app: default needs wasm active; backend: current runs where it is', async () => {
+  const model = gapDenseModel(13);
+  const x = image(13);
+  const onWasm = await explainWasm(model, x, { method: 'gradcam++' });
+  await tf.setBackend('cpu');
+  try {
+    await rejects(() => explainWasm(model, x), (e) => e instanceof BackendError && /useWasmBackend/.test((e as Error).message));
+    const onCpu = await explainWasm(model, x, { method: 'gradcam++', backend: 'current' });
+    assert.is(tf.getBackend(), 'cpu', 'explainWasm left the backend alone');
+    assert.ok(maxAbsDiff(onCpu.cam, onWasm.cam) <= 1e-5, `cpu vs wasm ${maxAbsDiff(onCpu.cam, onWasm.cam)}`);
+    await explainWasm(model, x, { backend: 'wasm' });
+    assert.is(tf.getBackend(), 'wasm', "backend: 'wasm' switches, as asked");
+  } finally {
+    await tf.setBackend('wasm');
+  }
 });
 
 pipe.run();
