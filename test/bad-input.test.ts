@@ -42,6 +42,8 @@ const disposedLayers = gapDense(2);
 disposedLayers.dispose();
 const disposedGraph = (await makeTwin(8)).graph;
 disposedGraph.dispose();
+const deadWeight = gapDense(4);
+(deadWeight.getLayer('fc').weights[0] as unknown as { dispose(): void }).dispose();
 const twoOutputs = (() => {
   const input = tf.input({ shape: [9, 9, 3] });
   const c = tf.layers.conv2d({ filters: 2, kernelSize: 3 }).apply(input) as tf.SymbolicTensor;
@@ -102,6 +104,7 @@ const rows: Row[] = [
   { name: 'model a plain object with outputs', call: e({}, { outputs: [], inputs: [] }), error: UnsupportedModelError, message: /LayersModel.*GraphModel/ },
   { name: 'model disposed (LayersModel)', call: e({}, disposedLayers), error: DisposedError, message: /disposed; create a new one/ },
   { name: 'model disposed (GraphModel)', call: e({}, disposedGraph, gimg), error: DisposedError, message: /graph model was disposed/ },
+  { name: 'model with a disposed weight variable', call: e({}, deadWeight), error: DisposedError, message: /weight "fc\/kernel(_\d+)?" was disposed/ },
   { name: 'model with two outputs', call: e({}, twoOutputs), error: UnsupportedModelError, message: /2 outputs/ },
   { name: 'model without a spatial layer', call: e({}, flat), error: NoTargetLayerError, message: /Explanations need a CNN/ },
   { name: 'CAM on a model with a hidden Dense', call: e({ method: 'cam' }, hidden), error: MethodNotApplicableError, message: /hidden.*gradcam/ },

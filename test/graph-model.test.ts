@@ -41,6 +41,10 @@ twin('same predictions, same auto-picked target, node names as layer names', asy
   assert.is(eg.layer, 'c2/Relu');
   assert.is(el.layer, 'c2');
   assert.equal([eg.plan.camHeight, eg.plan.camWidth, eg.plan.channels], [el.plan.camHeight, el.plan.camWidth, el.plan.channels]);
+  // the same tensor: the graph node's activation equals the layer's output
+  const aG = tf.tidy(() => (graph.execute(x.expandDims(0), 'c2/Relu') as tf.Tensor).dataSync());
+  const aL = tf.tidy(() => (tf.model({ inputs: layers.inputs, outputs: layers.getLayer('c2').output as tf.SymbolicTensor }).predict(x.expandDims(0)) as tf.Tensor).dataSync());
+  assert.ok(maxAbsDiff(aG, aL) <= 1e-5, `target activations ${maxAbsDiff(aG, aL)}`);
   assert.is(eg.plan.numClasses, CLASSES);
   assert.is(eg.plan.outputActivation, 'softmax');
   assert.ok(!('reason' in eg.plan.cam), 'target -> Mean -> MatMul + BiasAdd is the CAM pattern');

@@ -77,6 +77,8 @@ export function checkModel(model: unknown): asserts model is ExplainableModel {
     // tfjs marks a disposed layer with a zero reference count; using it throws deep inside tfjs.
     const dead = model.layers.find((l) => (l as unknown as { _refCount: number | null })._refCount === 0);
     if (dead) throw new DisposedError(`The model (its layer "${dead.name}")`);
+    const gone = model.weights.find((w) => (w as unknown as { val?: tf.Tensor }).val?.isDisposed);
+    if (gone) throw new DisposedError(`The model's weight "${gone.name}"`);
     return;
   }
   if (isGraphModel(model)) {

@@ -158,7 +158,7 @@ export async function loadModel(modelPath: string): Promise<ExplainableModel> {
     throw new InvalidInputError(`${file} is not a tfjs model: not JSON (${(e as Error).message}).`);
   }
   if (!json || typeof json !== 'object' || !json.modelTopology || typeof json.modelTopology !== 'object' || !Array.isArray(json.weightsManifest)) {
-    throw new InvalidInputError(`${file} is not a tfjs model (no modelTopology / weightsManifest); ` +
+    throw new InvalidInputError(`${file} is not a tfjs layers model or graph model (no modelTopology / weightsManifest); ` +
       'convert it with tfjs-converter (tfjs_layers_model or tfjs_graph_model).');
   }
   const dir = path.dirname(path.resolve(file));
