@@ -151,6 +151,26 @@ nsfw('Grad-CAM and Grad-CAM++ give finite, non-constant maps; CAM (AvgPool 7x7 -
   model.dispose();
 });
 
+nsfw('an inner node whose head reads a skip connection (expanded_conv_15/add reads expanded_conv_14/add)', async () => {
+  const model = await loadNsfwGraph();
+  const img = readImage('demo/samples/test-single-1-digit8.png');
+  const pre = (x: tf.Tensor4D) => tf.div(x, 255) as tf.Tensor4D;
+  const layer = candidateLayers(model).find((n) => n.endsWith('MobilenetV2/expanded_conv_15/expand/Relu6'))!;
+  assert.ok(layer);
+  const ex = await createExplainer(model, { layer, preprocess: pre });
+  const before = tf.memory().numTensors;
+  const [r] = await ex.explain(img, { methods: ['gradcam', 'gradcam++'] });
+  assert.is(tf.memory().numTensors, before);
+  // the head, fed with the target and the skip, gives the model's own prediction
+  const p = tf.tidy(() => {
+    const rgb = tf.slice(tf.tensor3d(Float32Array.from(img.data), [img.height, img.width, 4]), [0, 0, 0], [-1, -1, 3]);
+    return (model.predict(pre(tf.image.resizeBilinear(rgb.expandDims(0) as tf.Tensor4D, [224, 224], false, true))) as tf.Tensor).dataSync();
+  });
+  assert.ok(maxAbsDiff(p, r.probabilities) <= 1e-5, `${maxAbsDiff(p, r.probabilities)}`);
+  for (const e of r.explanations) assert.ok(e.cam.every(Number.isFinite) && Math.max(...e.cam) === 1 && Math.min(...e.cam) === 0, e.method);
+  model.dispose();
+});
+
 nsfw.run();
 
 const files = suite('loadModel reads graph-model files, confined to their folder');
