@@ -202,7 +202,7 @@ const valid: { name: string; call: () => Promise<{ cam: Float32Array; heatmap: F
   { name: 'GraphModel', call: () => explainWasm(graph, gimg) },
   { name: 'GraphModel, CAM', call: () => explainWasm(graph, gimg, { method: 'cam' }) },
   { name: 'int32 tensor', call: () => explainWasm(model, tf.tidy(() => tf.cast(tf.mul(img, 255), 'int32')) as tf.Tensor3D).finally(() => undefined) },
-  { name: 'ImageData with Uint8Array data', call: () => explainWasm(model, rgbaOf(5, 7, new Uint8Array(140).fill(9))) },
+  { name: 'ImageData with Uint8Array data', call: () => explainWasm(model, rgbaOf(5, 7, new Uint8Array(140).fill(9)) as ImageInput) },
   { name: '4-D batch of one', call: () => explainWasm(model, tf.zeros([1, 9, 9, 3]) as tf.Tensor4D) },
   { name: 'all-zero image', call: () => explainWasm(model, tf.zeros([9, 9, 3]) as tf.Tensor3D) },
   { name: 'outputSize {width, height}', call: () => explainWasm(model, img, { outputSize: { width: 3, height: 2 } }) },
