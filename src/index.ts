@@ -21,4 +21,4 @@ export { getKernels } from './bindings/index.js';
 export type { Kernels } from './bindings/types.js';
 export type { ImageInput, ImageDataLike, Preprocess } from './image.js';
 export * from './errors.js';
-export { EPS, MAX_OUTPUT_PIXELS } from './constants.js';
+export { EPS, MAX_OUTPUT_PIXELS, MAX_INPUT_MAGNITUDE } from './constants.js';
