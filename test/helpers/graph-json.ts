@@ -37,12 +37,13 @@ export interface Twin {
 
 export async function makeTwin(seed = 1, options: { transposeB?: boolean } = {}): Promise<Twin> {
   const init = (s: number) => tf.initializers.glorotNormal({ seed: seed * 10 + s });
+  const bias = (s: number) => tf.initializers.randomNormal({ stddev: 0.1, seed: seed * 10 + 5 + s });
   const input = tf.input({ shape: [SIZE, SIZE, 3] });
-  const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1', kernelInitializer: init(1), biasInitializer: 'randomNormal' });
+  const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1', kernelInitializer: init(1), biasInitializer: bias(1) });
   const pool = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' });
-  const c2 = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c2', kernelInitializer: init(2), biasInitializer: 'randomNormal' });
+  const c2 = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c2', kernelInitializer: init(2), biasInitializer: bias(2) });
   const gap = tf.layers.globalAveragePooling2d({ name: 'gap' });
-  const fc = tf.layers.dense({ units: CLASSES, activation: 'softmax', name: 'fc', kernelInitializer: init(3), biasInitializer: 'randomNormal' });
+  const fc = tf.layers.dense({ units: CLASSES, activation: 'softmax', name: 'fc', kernelInitializer: init(3), biasInitializer: bias(3) });
   const out = fc.apply(gap.apply(c2.apply(pool.apply(c1.apply(input))))) as tf.SymbolicTensor;
   const layers = tf.model({ inputs: input, outputs: out });
 
