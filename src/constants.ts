@@ -32,3 +32,18 @@ export const EIGEN_TOL = 1e-7;
  * instance, since a WebAssembly.Memory cannot shrink.
  */
 export const KERNEL_MEMORY_KEEP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The largest heatmap (outputSize, or the image size by default) in pixels: 8192 x 8192 (256 MiB of float32
+ * in the kernels for the duration of the call; see KERNEL_MEMORY_KEEP_BYTES for what stays after it). For larger
+ * displays, explain at a smaller size and upscale the heatmap.
+ */
+export const MAX_OUTPUT_PIXELS = 8192 * 8192;
+
+/**
+ * The largest magnitude a model input value (after preprocess) may have: 1e15. Real image models take pixels
+ * in [0,1], [-1,1] or [0,255]; values near float32's limit (3.4e38) overflow inside the model, where
+ * max-pooling and ReLU can turn the NaN back into ordinary numbers and a normal-looking but meaningless map.
+ * 1e15 leaves a factor of 1e23 for the gains of the layers before float32 overflows.
+ */
+export const MAX_INPUT_MAGNITUDE = 1e15;

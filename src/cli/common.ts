@@ -16,6 +16,7 @@ import { loadModel } from '../node/model-io.js';
 import { resolveModel } from '../node/zoo.js';
 import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from './card.js';
 import type { Preprocess } from '../image.js';
+import type { ExplainableModel } from '../model/plan.js';
 
 export { UsageError, reportError, runCommand } from './errors.js';
 
@@ -29,7 +30,7 @@ export function readJson(file: string): ModelCardLike | undefined {
 }
 
 export interface LoadedModel {
-  model: tf.LayersModel;
+  model: ExplainableModel;
   name: string;
   /** The model.json file. */
   file: string;
@@ -54,7 +55,7 @@ export async function openModel(nameOrPath: string): Promise<LoadedModel> {
     ({ file, name } = r);
     card = (r.card as ModelCardLike | undefined) ?? readJson(path.join(path.dirname(file), 'card.json'));
   }
-  let model: tf.LayersModel;
+  let model: ExplainableModel;
   try {
     model = await loadModel(file);
   } catch (e) {

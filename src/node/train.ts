@@ -9,7 +9,7 @@ import { useWasmBackend } from '../backend.js';
 import { BACKBONES, type BackboneName } from '../models/index.js';
 import { generateScenes, sceneBatches, scenesToTensors, type Split } from '../data/index.js';
 import { InvalidInputError } from '../errors.js';
-import { loadModel, saveModel } from './model-io.js';
+import { loadLayersModel as loadModel, saveModel } from './model-io.js';
 import { findCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { HeadKind } from '../models/common.js';
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
 import { loadModel } from './model-io.js';
+import type { ExplainableModel } from '../model/plan.js';
 
 /** The package root (the folder holding package.json), from src/node/ or dist/node/. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,7 +53,7 @@ export function resolveModel(nameOrPath: string): { name: string; file: string; 
   throw new InvalidInputError(`"${nameOrPath}" is neither a built-in model (${names.join(', ') || 'none installed'}) nor a model.json path.`);
 }
 
-export async function loadBuiltinOrPath(nameOrPath: string): Promise<{ model: tf.LayersModel; name: string; card?: BuiltinModel['card'] }> {
+export async function loadBuiltinOrPath(nameOrPath: string): Promise<{ model: ExplainableModel; name: string; card?: BuiltinModel['card'] }> {
   const r = resolveModel(nameOrPath);
   return { model: await loadModel(r.file), name: r.name, card: r.card };
 }
