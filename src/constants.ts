@@ -14,6 +14,18 @@ export const EPS = 1e-7;
 /** Methods are listed once, in src/methods/registry.ts; this is only the default. */
 export const DEFAULT_METHOD = 'gradcam++';
 
+/**
+ * Smooth Grad-CAM++ (Omeiza et al. 2019, arXiv:1908.01224): the default number of noisy copies, the noise's
+ * standard deviation as a fraction of the input range (max - min of the model input after preprocess; 0.15 is
+ * in the 10-20 % band SmoothGrad, Smilkov et al. 2017, found best), and the default seed of the noise.
+ */
+export const SMOOTH_SAMPLES = 16;
+export const SMOOTH_NOISE = 0.15;
+export const SMOOTH_SEED = 0;
+
+/** Score-CAM (Wang et al. 2020): masked inputs per forward pass, by default. */
+export const SCORECAM_BATCH_SIZE = 32;
+
 /** Default opacity of the heatmap in overlay(). */
 export const DEFAULT_OVERLAY_ALPHA = 0.5;
 

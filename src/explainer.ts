@@ -1,28 +1,32 @@
 /**
  * The pipeline, written once for every method:
- *   tfjs (wasm backend): body pass -> A; head pass under tf.grad -> logits, dS_c/dA
- *   kernels (AssemblyScript SIMD, or the TS twins): channel weights (the method's hook) -> weighted sum
- *   -> ReLU -> min-max to [0,1] -> bilinear upsampling (half-pixel centres) to the image size.
+ *   tfjs (wasm backend): body pass -> A; then, only for the methods asked that read them (Method.input), one head
+ *   pass under tf.grad -> logits, dS_c/dA; noisy copies' gradient sums (Smooth Grad-CAM++); masked forward
+ *   passes (Score-CAM)
+ *   kernels (AssemblyScript SIMD, or the TS twins): the method's hook by kind (src/pipeline/maps.ts)
+ *   -> ReLU -> min-max to [0,1] -> bilinear upsampling (half-pixel centres) to the image size;
+ *   several layers: each layer's heatmap, then fuseMaps.
  */
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from './backend.js';
 import { getKernels } from './kernels/index.js';
 import type { Kernels } from './kernels/contract.js';
-import { copyTensorInto } from './kernels/tensor-io.js';
 import { DEFAULT_METHOD } from './constants.js';
-import {
-  BackendError, DisposedError, InvalidInputError, MethodNotApplicableError, NumericalError, UnknownMethodError,
-} from './errors.js';
+import { BackendError, DisposedError, InvalidInputError, MethodNotApplicableError, UnknownMethodError } from './errors.js';
 import { imageSize, toBatch, type ImageInput } from './image.js';
 import { METHODS, METHOD_NAMES, type MethodName } from './methods/registry.js';
 import type { Method } from './methods/types.js';
 import { labelsOf } from './model/labels.js';
-import { checkModel, makePlan, type ExplainableModel, type Plan } from './model/plan.js';
-import { runHead, runHeadWithGrad, type TargetFunction } from './model/pass.js';
+import { checkModel, makePlan, type BodyResult, type ExplainableModel, type Plan } from './model/plan.js';
+import { runHead, type TargetFunction } from './model/pass.js';
 import {
-  checkBackend, checkCommonOptions, checkLabels, checkOptions, kindOf, resolveMethods, resolveTargets, sizeOf,
-  type ExplainerOptions, type ExplainOptions, type ExplainRequest, type Targets,
+  checkBackend, checkCommonOptions, checkLabels, checkOptions, kindOf, layerList, passOptions, resolveMethods,
+  resolveTargets, sizeOf, type ExplainerOptions, type ExplainOptions, type ExplainRequest, type Targets,
 } from './options.js';
+import { layerMap, reserveRegions, type LayerMap } from './pipeline/maps.js';
+import { checkLogits, gradientInto, layerInputs } from './pipeline/passes.js';
+import { noisySums } from './pipeline/smooth.js';
+import { maskedScores } from './pipeline/masked.js';
 
 export type { TargetFunction };
 export type { ExplainerOptions, ExplainOptions, ExplainRequest, OutputSize } from './options.js';
@@ -37,8 +41,11 @@ export interface Explanation {
   readonly logit: number;
   /** softmax (or sigmoid, for a sigmoid output) of the logits at classIndex; NaN for a function target (no class). */
   readonly probability: number;
+  /** The target layer; several fused layers are joined by '+'. */
   readonly layer: string;
-  /** The low-resolution map after ReLU, min-max normalised to [0,1], row-major camHeight x camWidth. */
+  /** The target layers (one, or the fused ones). */
+  readonly layers: readonly string[];
+  /** The low-resolution map (for fused layers: the fused map at the output size) after ReLU, min-max normalised to [0,1], row-major camHeight x camWidth. */
   readonly cam: Float32Array;
   readonly camWidth: number;
   readonly camHeight: number;
@@ -46,7 +53,7 @@ export interface Explanation {
   readonly heatmap: Float32Array;
   readonly width: number;
   readonly height: number;
-  /** The K channel weights w_k^c of the method. */
+  /** The K channel weights w_k^c ('channel' and 'perturbation' methods, one layer); empty otherwise. */
   readonly weights: Float32Array;
 }
 
@@ -84,12 +91,12 @@ function topClasses(logits: Float32Array, k: number): number[] {
   return Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
 }
 
-function checkFinite(v: Float32Array, what: () => string): void {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new NumericalError(what());
-}
-
 export class Explainer {
+  /** The plan of the (first) target layer. */
   readonly plan: Plan;
+  /** One plan per target layer (several: their maps are fused). */
+  readonly plans: readonly Plan[];
+  /** The target layer; several are joined by '+'. */
   readonly layer: string;
   readonly kernels: Kernels;
   readonly model: ExplainableModel;
@@ -97,13 +104,14 @@ export class Explainer {
   private readonly options: ExplainerOptions;
   private disposed = false;
 
-  private constructor(model: ExplainableModel, plan: Plan, kernels: Kernels, options: ExplainerOptions) {
+  private constructor(model: ExplainableModel, plans: Plan[], kernels: Kernels, options: ExplainerOptions) {
     this.model = model;
-    this.plan = plan;
-    this.layer = plan.layer;
+    this.plans = plans;
+    this.plan = plans[0];
+    this.layer = plans.map((p) => p.layer).join('+');
     this.kernels = kernels;
     this.options = options;
-    this.labels = checkLabels(options.labels ?? labelsOf(model), plan.numClasses);
+    this.labels = checkLabels(options.labels ?? labelsOf(model), this.plan.numClasses);
   }
 
   static async create(model: ExplainableModel, options: ExplainerOptions = {}): Promise<Explainer> {
@@ -118,14 +126,25 @@ export class Explainer {
     if (tf.getBackend() === 'wasm') await useWasmBackend();
     checkBackend(options.backend);
     const kernels = await getKernels(options.kernels ?? 'wasm');
-    return new Explainer(model, makePlan(model, options.layer), kernels, { ...options });
+    const plans = layerList(options.layer).map((l) => makePlan(model, l));
+    return new Explainer(model, plans, kernels, { ...options });
   }
 
   /** Methods that apply to this model, and why the others do not. */
   applicable(): { method: MethodName; ok: boolean; reason?: string }[] {
-    return METHODS.map((m) => (m.needsCamHead && 'reason' in this.plan.cam
-      ? { method: m.name, ok: false, reason: this.plan.cam.reason }
-      : { method: m.name, ok: true }));
+    return METHODS.map((m) => {
+      const reason = this.whyNot(m);
+      return reason === true ? { method: m.name, ok: true } : { method: m.name, ok: false, reason };
+    });
+  }
+
+  /** Method.applies over every target layer: true, or the first reason. */
+  private whyNot(m: Method, target: 'class' | 'function' = 'class'): true | string {
+    for (const p of this.plans) {
+      const r = m.applies(p, target);
+      if (r !== true) return r;
+    }
+    return true;
   }
 
   async explain(images: ImageInput | readonly ImageInput[], request: ExplainRequest = {}): Promise<ImageExplanations[]> {
@@ -137,15 +156,12 @@ export class Explainer {
     if (list.length === 0) throw new InvalidInputError('No images to explain (an empty list).');
     list.forEach((image) => imageSize(image));
     const methods = resolveMethods(request.methods);
-    for (const m of methods) {
-      if (m.needsCamHead && 'reason' in this.plan.cam) throw new MethodNotApplicableError(m.name, this.plan.cam.reason);
-    }
     const targets = resolveTargets(request, this.plan.numClasses);
-    const camOnly = methods.find((m) => !m.needsGradients);
-    if (targets.kind === 'function' && camOnly) {
-      throw new MethodNotApplicableError(camOnly.name, `${camOnly.title} explains a class, not a target function: ` +
-        'pass a class index as target, or use a gradient method (gradcam, gradcam++).');
+    for (const m of methods) {
+      const reason = this.whyNot(m, targets.kind === 'function' ? 'function' : 'class');
+      if (reason !== true) throw new MethodNotApplicableError(m.name, reason);
     }
+    passOptions(request);
     if (request.preprocess != null && typeof request.preprocess !== 'function') {
       throw new InvalidInputError(`preprocess must be a function (batch: tf.Tensor4D) => tf.Tensor4D; got ${kindOf(request.preprocess)}.`);
     }
@@ -155,31 +171,33 @@ export class Explainer {
 
   private explainOne(image: ImageInput, methods: Method[], targets: Targets, request: ExplainRequest,
     labels: readonly string[] | undefined): ImageExplanations {
-    const { plan, kernels } = this;
+    const { plans, kernels } = this;
+    const plan0 = plans[0];
     const t0 = performance.now();
     const out = sizeOf(request.outputSize ?? this.options.outputSize, imageSize(image));
-    const batch = toBatch(image, plan.inputShape, request.preprocess ?? this.options.preprocess);
+    const batch = toBatch(image, plan0.inputShape, request.preprocess ?? this.options.preprocess);
     const t1 = performance.now();
-    const body = (() => { try { return plan.body(batch); } finally { batch.dispose(); } })();
-    const t2 = performance.now();
+    const bodies: BodyResult[] = [];
     try {
-      const Z = plan.camHeight * plan.camWidth, K = plan.channels, N = plan.numClasses;
-      const needGrad = methods.some((m) => m.needsGradients);
-      const needCam = methods.some((m) => m.needsCamHead);
-      const r = kernels.reserve({
-        a: Z * K, g: needGrad ? Z * K : 0, w: K, scratch: K, cam: Z, heat: out.height * out.width,
-        dense: needCam ? K * N : 0,
+      for (const p of plans) bodies.push(p.body(batch));
+      const t2 = performance.now();
+      const inputs = new Set(methods.map((m) => m.input));
+      // a function target's score comes from the gradient pass, whatever the methods
+      const needGrad = inputs.has('gradients') || inputs.has('noisy-gradients') || targets.kind === 'function';
+      if (needGrad) inputs.add('gradients');
+      const fusing = plans.length > 1;
+      const [, inH, inW, inC] = batch.shape;
+      const passes = passOptions(request);
+      const r = reserveRegions(kernels, {
+        plans, inputs, out: out.height * out.width, fused: fusing ? methods.length * plans.length : 0,
+        inputPixels: inH * inW, inputChannels: inC, batchSize: passes.batchSize,
       });
-      const { a, g, w, scratch, cam, heat, dense } = r.f32;
-      copyTensorInto(body.a, a);
-      checkFinite(a, () => `The activations at "${plan.layer}" hold NaN or Infinity for this input (the model overflowed). ` +
-        'Check the pixel range and the preprocessing (e.g. scale pixels as the model was trained).');
-      if (needCam && !('reason' in plan.cam)) dense.set(plan.cam.kernel());
+      const layer = plans.map((p) => p.layer).join('+');
 
       // Decide what to explain first (a forward pass, when the top classes are asked for), then differentiate.
       let logits: Float32Array | null = null;
       if (targets.kind === 'top' || !needGrad) {
-        logits = runHead(plan, body);
+        logits = runHead(plan0, bodies[0]);
         checkLogits(logits);
       }
       const order: (number | TargetFunction)[] = targets.kind === 'top' ? topClasses(logits!, targets.k)
@@ -187,60 +205,70 @@ export class Explainer {
       let tGrad = 0, tMaps = 0;
       const explanations: Explanation[] = [];
       for (const target of order) {
-        let s = performance.now();
-        let score: number;
-        if (needGrad) {
-          const res = runHeadWithGrad(plan, body, target);
-          if (res.error !== null) throw targetError(res.error);
-          try {
-            checkLogits(res.logits);
-            copyTensorInto(res.grad!, g);
-          } finally {
-            res.grad!.dispose();
-          }
-          logits ??= res.logits;
-          score = res.score;
-          if (!Number.isFinite(score)) {
-            throw new NumericalError(`The target function returned ${score}; it must return a finite score.`);
-          }
-          checkFinite(g, () => `The gradients at "${plan.layer}" hold NaN or Infinity for this input. ` +
-            'Check the model weights and the preprocessing.');
-        } else {
-          score = logits![target as number];
-        }
-        tGrad += performance.now() - s;
-        s = performance.now();
-        const probs = probabilities(logits!, plan.outputActivation);
         const c = typeof target === 'number' ? target : -1;
-        for (const m of methods) {
-          m.channelWeights({ kernels, a, g, Z, K, scratch, classIndex: c, denseKernel: dense, numClasses: N, out: w });
-          kernels.weightedSum(a, w, Z, K, cam);
-          checkFinite(cam, () => `The ${m.title} map${c >= 0 ? ` of class ${c}` : ''} has non-finite values: the model's activations ` +
-            `or gradients at "${plan.layer}" are too large for float32. Check the weights and the preprocessing.`);
-          kernels.reluNormalize(cam, Z);
-          kernels.resizeBilinear(cam, plan.camHeight, plan.camWidth, heat, out.height, out.width);
+        let score = c >= 0 && logits ? logits[c] : NaN;
+        const perLayer: LayerMap[][] = [];
+        for (const [li, plan] of plans.entries()) {
+          let s = performance.now();
+          let x = layerInputs(plan, r, bodies[li]);
+          // the noisy passes use x.g as scratch: before the clean gradient pass, which leaves its g there
+          if (inputs.has('noisy-gradients')) {
+            x = { ...x, samples: noisySums(kernels, plan, batch, target, passes, x) };
+          }
+          if (needGrad) {
+            const res = gradientInto(plan, bodies[li], target, x.g);
+            logits ??= res.logits;
+            score = res.score;
+          }
+          if (inputs.has('masked-scores')) {
+            maskedScores(kernels, plan, batch, c, passes.batchSize, x, r);
+          }
+          if (inputs.has('cam-head') && !('reason' in plan.cam)) x.denseKernel.set(plan.cam.kernel());
+          tGrad += performance.now() - s;
+          s = performance.now();
+          perLayer.push(methods.map((m, mi) => {
+            const heat = fusing ? r.fused.subarray((mi * plans.length + li) * out.height * out.width,
+              (mi * plans.length + li + 1) * out.height * out.width) : r.heat;
+            const lm = layerMap(kernels, r, m, { ...x, classIndex: c }, heat, out.height, out.width);
+            return fusing ? lm : { ...lm, heatmap: heat.slice() };
+          }));
+          tMaps += performance.now() - s;
+        }
+        const s = performance.now();
+        const probs = probabilities(logits!, plan0.outputActivation);
+        for (const [mi, m] of methods.entries()) {
+          let cam = perLayer[0][mi].cam, weights = perLayer[0][mi].weights;
+          let camHeight = plan0.camHeight, camWidth = plan0.camWidth;
+          if (fusing) {
+            const n = out.height * out.width;
+            kernels.fuseMaps(r.fused.subarray(mi * plans.length * n, (mi + 1) * plans.length * n), n, plans.length, r.heat);
+            cam = r.heat.slice();
+            weights = new Float32Array(0);
+            camHeight = out.height;
+            camWidth = out.width;
+          }
           explanations.push({
             method: m.name as MethodName, classIndex: c, label: c >= 0 ? labels?.[c] : undefined, logit: score,
-            probability: c >= 0 ? probs[c] : NaN, layer: plan.layer,
-            cam: cam.slice(), camWidth: plan.camWidth, camHeight: plan.camHeight,
-            heatmap: heat.slice(), width: out.width, height: out.height, weights: w.slice(),
+            probability: c >= 0 ? probs[c] : NaN, layer, layers: plans.map((p) => p.layer),
+            cam, camWidth, camHeight, heatmap: fusing ? cam.slice() : perLayer[0][mi].heatmap!, width: out.width, height: out.height, weights,
           });
         }
         tMaps += performance.now() - s;
       }
-      const probs = probabilities(logits!, plan.outputActivation);
-      const top = topClasses(logits!, Math.min(5, N)).map((k) => ({
+      const probs = probabilities(logits!, plan0.outputActivation);
+      const top = topClasses(logits!, Math.min(5, plan0.numClasses)).map((k) => ({
         classIndex: k, logit: logits![k], probability: probs[k], ...(labels ? { label: labels[k] } : {}),
       }));
       const total = performance.now() - t0;
       return {
-        layer: plan.layer, logits: logits!, probabilities: probs, top, explanations,
+        layer, logits: logits!, probabilities: probs, top, explanations,
         timings: { prepare: t1 - t0, forward: t2 - t1, gradients: tGrad, maps: tMaps, total },
         get: (method, classIndex) =>
           explanations.find((e) => e.method === method && (classIndex == null || e.classIndex === classIndex)),
       };
     } finally {
-      body.dispose();
+      batch.dispose();
+      bodies.forEach((b) => b.dispose());
       kernels.release();   // after a huge outputSize, give the kernel memory back (the outputs are copies)
     }
   }
@@ -248,20 +276,6 @@ export class Explainer {
   dispose(): void {
     this.disposed = true;
   }
-}
-
-function targetError(e: unknown): Error {
-  const bad = (e as { badResult?: string } | null)?.badResult;
-  if (bad) {
-    return new InvalidInputError(`The target function must return a float32 scalar (e.g. logits.gather(3) or ` +
-      `logits.slice(0, 2).sum()); it returned ${bad}.`);
-  }
-  return e instanceof Error ? e : new InvalidInputError(`The target function threw ${String(e)}.`);
-}
-
-function checkLogits(l: Float32Array): void {
-  checkFinite(l, () => 'The model produced non-finite class scores (NaN or Infinity) for this input. ' +
-    'Check the model weights and the preprocessing (e.g. scale pixels as the model was trained).');
 }
 
 /** Prepares the split model once and explains many images. Accepts a tf.LayersModel or a tf.GraphModel. */
@@ -290,7 +304,7 @@ export async function explainWasm(model: ExplainableModel, image: ImageInput, op
     throw new InvalidInputError('explainWasm explains one target; for several classes use ' +
       'createExplainer(model).explain(image, { target: [...] }).');
   }
-  const key = `${options.layer ?? ''}|${options.kernels ?? 'wasm'}|${options.backend ?? ''}`;
+  const key = `${JSON.stringify(options.layer ?? '')}|${options.kernels ?? 'wasm'}|${options.backend ?? ''}`;
   let byKey = cache.get(model);
   if (!byKey) cache.set(model, (byKey = new Map()));
   let pending = byKey.get(key);
@@ -306,6 +320,7 @@ export async function explainWasm(model: ExplainableModel, image: ImageInput, op
     methods: [options.method ?? (DEFAULT_METHOD as MethodName)],
     target: options.target, classIndex: options.classIndex, preprocess: options.preprocess,
     outputSize: options.outputSize, labels: options.labels,
+    samples: options.samples, noise: options.noise, seed: options.seed, batchSize: options.batchSize,
   });
   return res.explanations[0];
 }

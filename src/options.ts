@@ -3,7 +3,9 @@
  * one is an InvalidInputError (or ClassIndexError, UnknownMethodError, BackendError) that says what to pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_METHOD, MAX_OUTPUT_PIXELS } from './constants.js';
+import {
+  DEFAULT_METHOD, MAX_OUTPUT_PIXELS, SCORECAM_BATCH_SIZE, SMOOTH_NOISE, SMOOTH_SAMPLES, SMOOTH_SEED,
+} from './constants.js';
 import { BackendError, ClassIndexError, InvalidInputError, UnknownMethodError } from './errors.js';
 import type { Preprocess } from './image.js';
 import { getMethod, METHOD_NAMES, type MethodName } from './methods/registry.js';
@@ -15,9 +17,10 @@ export type OutputSize = [height: number, width: number] | { width: number; heig
 export interface ExplainerOptions {
   /**
    * Target layer name (LayersModel) or node name (GraphModel); default: the last layer/node with a 4-D output
-   * of spatial size > 1 that feeds the class scores.
+   * of spatial size > 1 that feeds the class scores. Several names: multi-layer fusion (each layer's map ReLU'd,
+   * normalised and upsampled to the output size, the maps averaged, then normalised again).
    */
-  layer?: string;
+  layer?: string | readonly string[];
   /** Applied to the float32 [1, H, W, C] batch before the model (default: none). */
   preprocess?: Preprocess;
   /** Size of `heatmap`; default: the input image's size. At most MAX_OUTPUT_PIXELS (8192 x 8192) pixels. */
@@ -35,7 +38,22 @@ export interface ExplainerOptions {
   labels?: readonly string[];
 }
 
-export interface ExplainOptions extends ExplainerOptions {
+/** Options of the methods that run extra passes; each call's own (they never carry over to the next call). */
+export interface PassOptions {
+  /** Smooth Grad-CAM++: how many noisy copies of the input (default SMOOTH_SAMPLES = 16). */
+  samples?: number;
+  /**
+   * Smooth Grad-CAM++: the noise's standard deviation as a fraction of the input's range (max - min of the model
+   * input after preprocess); default SMOOTH_NOISE = 0.15. 0 gives Grad-CAM++.
+   */
+  noise?: number;
+  /** Smooth Grad-CAM++: the seed of the noise (default SMOOTH_SEED = 0); the same seed gives the same maps. */
+  seed?: number;
+  /** Score-CAM: masked inputs per forward pass (default SCORECAM_BATCH_SIZE = 32). */
+  batchSize?: number;
+}
+
+export interface ExplainOptions extends ExplainerOptions, PassOptions {
   /** A method of the registry (METHOD_NAMES); default 'gradcam++'. */
   method?: MethodName;
   /**
@@ -47,7 +65,7 @@ export interface ExplainOptions extends ExplainerOptions {
   classIndex?: number;
 }
 
-export interface ExplainRequest {
+export interface ExplainRequest extends PassOptions {
   /** Methods computed from ONE forward/backward pass per target; default ['gradcam++']. */
   methods?: readonly MethodName[];
   /**
@@ -94,7 +112,7 @@ export function checkOptions(o: unknown, what: string): void {
 }
 
 export function checkCommonOptions(o: ExplainerOptions): void {
-  if (o.layer != null && typeof o.layer !== 'string') throw new InvalidInputError(`layer must be a layer (or node) name; got ${kindOf(o.layer)}.`);
+  layerList(o.layer);
   if (o.kernels != null && o.kernels !== 'wasm' && o.kernels !== 'js') {
     throw new InvalidInputError(`kernels must be 'wasm' (AssemblyScript SIMD) or 'js' (TypeScript reference); got ${kindOf(o.kernels)}.`);
   }
@@ -167,4 +185,36 @@ export function resolveMethods(names: unknown): Method[] {
     if (typeof n !== 'string') throw new UnknownMethodError(kindOf(n), METHOD_NAMES);
     return getMethod(n);
   });
+}
+
+/** The target layers asked for: [undefined] (the default layer), or the names, checked (strings, distinct, not empty). */
+export function layerList(layer: unknown): (string | undefined)[] {
+  if (layer == null) return [undefined];
+  if (typeof layer === 'string') return [layer];
+  if (!Array.isArray(layer)) throw new InvalidInputError(`layer must be a layer (or node) name or a list of them; got ${kindOf(layer)}.`);
+  if (layer.length === 0) throw new InvalidInputError('layer is an empty list; name at least one layer, or leave it unset for the default.');
+  for (const l of layer) {
+    if (typeof l !== 'string') throw new InvalidInputError(`layer must be a list of layer (or node) names; it holds ${kindOf(l)}.`);
+  }
+  if (new Set(layer).size !== layer.length) throw new InvalidInputError(`layer names a layer twice: ${layer.join(', ')}.`);
+  return [...layer] as string[];
+}
+
+/** samples / noise / seed / batchSize of a call, checked, with their defaults. */
+export function passOptions(o: PassOptions): Required<PassOptions> {
+  const int = (v: unknown, name: string, min: number, max: number) => {
+    if (v != null && (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)) {
+      throw new InvalidInputError(`${name} must be an integer in ${min}..${max}; got ${kindOf(v)}.`);
+    }
+  };
+  int(o.samples, 'samples', 1, 1024);
+  int(o.batchSize, 'batchSize', 1, 1024);
+  int(o.seed, 'seed', 0, 2 ** 32 - 1);
+  if (o.noise != null && (typeof o.noise !== 'number' || !Number.isFinite(o.noise) || o.noise < 0 || o.noise > 10)) {
+    throw new InvalidInputError(`noise must be a number in [0, 10] (a fraction of the input range); got ${kindOf(o.noise)}.`);
+  }
+  return {
+    samples: o.samples ?? SMOOTH_SAMPLES, noise: o.noise ?? SMOOTH_NOISE, seed: o.seed ?? SMOOTH_SEED,
+    batchSize: o.batchSize ?? SCORECAM_BATCH_SIZE,
+  };
 }

@@ -1,3 +1,4 @@
+import { anyTarget } from './applies.js';
 import type { Method } from './types.js';
 
 /**
@@ -11,12 +12,18 @@ import type { Method } from './types.js';
  * no ReLU after it): next to it alpha reaches 1/EPS = 1e7 and that position dominates its channel's weight.
  * Both kernels compute alpha and the weights in float64 (the wasm one in f64x2), so they take the same
  * side of the guard and agree bit for bit; prefer a target after a ReLU, where 2 + sum A g >= 2.
+ * pytorch-grad-cam adds 1e-6 to the denominator 2 g^2 + sum_ab A g^3, which is of the order of g^2 itself
+ * when g is small (g ~ 1e-3 in a deep layer): its alphas, and so its maps, differ from Eq. 19's (docs/methods.md).
+ *
+ * @example
+ * const [r] = await (await createExplainer(model)).explain(image, { methods: ['gradcam++'] });
  */
 export const gradcampp = {
   name: 'gradcam++',
   title: 'Grad-CAM++',
   reference: 'Chattopadhyay et al. 2018, WACV, arXiv:1710.11063, Eq. 19',
-  needsGradients: true,
-  needsCamHead: false,
-  channelWeights: (c) => c.kernels.gradcamppWeights(c.a, c.g, c.Z, c.K, c.scratch, c.out),
+  kind: 'channel',
+  input: 'gradients',
+  applies: anyTarget,
+  compute: (c) => c.kernels.gradcamppWeights(c.a, c.g, c.Z, c.K, c.scratch, c.out),
 } as const satisfies Method;

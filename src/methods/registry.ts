@@ -1,11 +1,32 @@
-/** The one list of methods. The API, CLI, demo, tests and benchmarks iterate over it. */
+/**
+ * The one list of methods. The API, CLI, demo, evaluation, tests and benchmarks iterate over it.
+ * Adding a method: one file in this folder (a `Method`, see types.ts) and its line here.
+ */
 import { cam } from './cam.js';
 import { gradcam } from './gradcam.js';
 import { gradcampp } from './gradcampp.js';
+import { xgradcam } from './xgradcam.js';
+import { hirescam } from './hirescam.js';
+import { layercam } from './layercam.js';
+import { gradcamElementwise } from './gradcam-elementwise.js';
+import { eigencam } from './eigencam.js';
+import { scorecam } from './scorecam.js';
+import { smoothgradcampp } from './smoothgradcampp.js';
 import type { Method } from './types.js';
 import { UnknownMethodError } from '../errors.js';
 
-export const METHODS = [cam, gradcam, gradcampp] as const satisfies readonly Method[];
+export const METHODS = [
+  cam,
+  gradcam,
+  gradcampp,
+  xgradcam,
+  hirescam,
+  layercam,
+  gradcamElementwise,
+  eigencam,
+  scorecam,
+  smoothgradcampp,
+] as const satisfies readonly Method[];
 
 export type MethodName = (typeof METHODS)[number]['name'];
 

@@ -256,7 +256,7 @@ async function loadOne(nameOrPath: string, methods: MethodName[], taken: Set<str
   const plan = explainer.plan;
   const status = methods.map((method) => {
     const m = getMethod(method);
-    return m.needsCamHead && 'reason' in plan.cam ? { method, applicable: false, reason: plan.cam.reason } : { method, applicable: true };
+    const why = m.applies(plan); return why === true ? { method, applicable: true } : { method, applicable: false, reason: why };
   });
   return {
     name, file: r.file, model, explainer, size: inputShape[0],
