@@ -29,7 +29,7 @@ import { noisySums } from './pipeline/smooth.js';
 import { maskedScores } from './pipeline/masked.js';
 
 export type { TargetFunction };
-export type { ExplainerOptions, ExplainOptions, ExplainRequest, OutputSize } from './options.js';
+export type { ExplainerOptions, ExplainOptions, ExplainRequest, OutputSize, PassOptions } from './options.js';
 
 export interface Explanation {
   readonly method: MethodName;

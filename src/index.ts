@@ -1,18 +1,18 @@
 /**
- * gradcam-wasm: CAM, Grad-CAM and Grad-CAM++ for TensorFlow.js CNNs.
+ * gradcam-wasm: CAM, Grad-CAM, Grad-CAM++ and the methods past the paper (docs/methods.md) for TensorFlow.js CNNs.
  */
 // Registers the custom layers of the bundled models (Normalization of EfficientNet) before any model loads.
 import './models/normalization.js';
 export { explainWasm, createExplainer, Explainer, probabilities } from './explainer.js';
 export type {
-  Explanation, ExplainOptions, ExplainerOptions, ExplainRequest, ImageExplanations, OutputSize, Prediction,
+  Explanation, ExplainOptions, ExplainerOptions, ExplainRequest, ImageExplanations, OutputSize, PassOptions, Prediction,
   TargetFunction,
 } from './explainer.js';
 export { overlay, colorize, explanationMap, toRgba } from './render.js';
 export type { OverlayOptions } from './render.js';
 export { METHODS, METHOD_NAMES, getMethod } from './methods/registry.js';
 export type { MethodName } from './methods/registry.js';
-export type { Method } from './methods/types.js';
+export type { Method, MethodContext, MethodInput, MethodKind, TargetKind } from './methods/types.js';
 export { candidateLayers, isGraphModel, isLayersModel } from './model/plan.js';
 export type { ExplainableModel } from './model/plan.js';
 export { attachLabels, labelsOf } from './model/labels.js';

@@ -66,7 +66,7 @@ export interface ExplainOptions extends ExplainerOptions, PassOptions {
 }
 
 export interface ExplainRequest extends PassOptions {
-  /** Methods computed from ONE forward/backward pass per target; default ['gradcam++']. */
+  /** Methods; every gradient method shares ONE forward/backward pass per target (Smooth Grad-CAM++ and Score-CAM add their own passes); default ['gradcam++']. */
   methods?: readonly MethodName[];
   /**
    * What to explain: a class index, several, or a function `(logits: tf.Tensor1D) => tf.Scalar` (its value is
