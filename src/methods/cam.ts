@@ -8,7 +8,7 @@ import type { Method } from './types.js';
  *
  * @example
  * const [r] = await (await createExplainer(model)).explain(image, { methods: ['cam'] });
- * r.get('cam')!.heatmap; // Float32Array in [0,1]
+ * r.get('cam').heatmap; // Float32Array in [0,1]
  */
 export const cam = {
   name: 'cam',
