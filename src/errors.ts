@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'CLASS_INDEX_OUT_OF_RANGE'
   | 'UNSUPPORTED_MODEL'
   | 'NUMERICAL'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  | 'WASM_BACKEND';
 
 export class GradCamError extends Error {
   readonly code: ErrorCode;
@@ -75,4 +76,9 @@ export class NumericalError extends GradCamError {
 
 export class DisposedError extends GradCamError {
   constructor(what: string) { super('DISPOSED', `${what} was disposed; create a new one.`); }
+}
+
+/** The tfjs wasm backend could not start (most often: its .wasm files are not where the page looks). */
+export class WasmBackendError extends GradCamError {
+  constructor(message: string) { super('WASM_BACKEND', message); }
 }
