@@ -13,7 +13,7 @@ export { METHODS, METHOD_NAMES, getMethod } from './methods/registry.js';
 export type { MethodName } from './methods/registry.js';
 export type { Method } from './methods/types.js';
 export { candidateLayers } from './model/plan.js';
-export { useWasmBackend, setWasmBackendPath } from './backend.js';
+export { useWasmBackend, setWasmBackendPath, useFastTrainingKernels, WASM_FILES, type WasmBackendOptions } from './backend.js';
 export { getKernels } from './bindings/index.js';
 export type { Kernels } from './bindings/types.js';
 export type { ImageInput, ImageDataLike, Preprocess } from './image.js';
