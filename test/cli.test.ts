@@ -18,7 +18,7 @@ import { builtinModels, readImage, saveModel } from '../src/node/index.js';
 import { ensureStandin } from '../scripts/make-standin.js';
 import { main, missingPackages } from '../src/cli/index.js';
 import { MissingPackageError } from '../src/cli/errors.js';
-import { sampleNames } from '../src/cli/samples.js';
+import { sampleNames } from '../src/node/samples.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const SAMPLES = path.join(ROOT, 'demo', 'samples');

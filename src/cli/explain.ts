@@ -8,7 +8,7 @@ import { DEFAULT_METHOD, DEFAULT_OVERLAY_ALPHA } from '../constants.js';
 import { METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
 import { INPUT_RANGES, parseClass } from './card.js';
 import { UsageError, runCommand } from './errors.js';
-import { sampleNames } from './samples.js';
+import { sampleNames } from '../node/samples.js';
 import type { Command } from './types.js';
 
 const SAMPLES = sampleNames();
@@ -83,7 +83,7 @@ export const explainCommand: Command = {
     const { ensureOutputFile, writeOutput } = await import('./output.js');
     const { methods, all } = parseMethods(values.method, DEFAULT_METHOD as MethodName);
 
-    const imageFile = values.image ?? (await import('./samples.js')).samplePath(values.sample!);
+    const imageFile = values.image ?? (await import('../node/samples.js')).samplePath(values.sample!);
     const image = openImage(imageFile);
     if (values.out) ensureOutputFile(values.out, '--out'); // before the work: a wrong path fails at once
     const session = await openSession(values.model, { layer: values.layer, inputRange: values['input-range'] });

@@ -1,14 +1,14 @@
 /**
  * The sample scenes that ship with the package (demo/samples/*.png: digit scenes from held-out MNIST
  * digits), by name, so `gradcam-wasm explain --sample <name>` works from any folder after an install.
- * Node built-ins only: the explain --help text lists them without starting tfjs.
+ * Node built-ins only: the CLI's explain --help lists them without starting tfjs.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../errors.js';
 
-/** src/cli/ or dist/cli/ -> the package root -> demo/samples. */
+/** src/node/ or dist/node/ -> the package root -> demo/samples. */
 export const SAMPLES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo', 'samples');
 
 /** The sample names (file names without .png), sorted. */
