@@ -13,6 +13,11 @@ export { useFastTrainingKernels, fastTrainingKernelsActive } from './backend/ker
 export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
 let ready: Promise<void> | null = null;
+
+/** The active backend's name, or null: unlike tf.getBackend(), never starts a backend itself. */
+function activeBackend(): string | null {
+  return (tf.engine() as unknown as { backendName: string | null }).backendName ?? null;
+}
 let wasmPrefix: string | null = null;
 
 /** How to fix a missing .wasm file: which files to copy where. */
@@ -58,13 +63,13 @@ export interface WasmBackendOptions {
  * WasmBackendError that lists the files to copy when the .wasm binaries cannot be loaded.
  */
 export function useWasmBackend(options: WasmBackendOptions = {}): Promise<void> {
-  if (options.wasmPaths != null && tf.getBackend() !== 'wasm' && options.wasmPaths !== wasmPrefix) {
+  if (options.wasmPaths != null && activeBackend() !== 'wasm' && options.wasmPaths !== wasmPrefix) {
     setWasmBackendPath(options.wasmPaths);
   }
   if (!ready) {
     ready = (async () => {
       registerMissingWasmKernels();
-      if (tf.getBackend() !== 'wasm') {
+      if (activeBackend() !== 'wasm') {
         let ok = false, cause = '';
         try {
           ok = await tf.setBackend('wasm');
