@@ -199,6 +199,39 @@ explain('--out under /proc: a clear error at once (node\'s recursive mkdir never
   assert.ok(Date.now() - t0 < 30_000, 'answered without spinning');
 });
 
+explain('evaluate: --out/--json/--figures/-n and model cards checked before any work (one line, the path named)', async () => {
+  const aFile = path.join(tmp, 'eval-file.txt');
+  writeFileSync(aFile, 'x');
+  const cases: [string, string[], RegExp][] = [
+    ['--figures=-3', ['--figures=-3'], /--figures must be an integer >= 0, got "-3"/],
+    ['--figures -3', ['--figures', '-3'], /--figures must be an integer >= 0, got "-3"/],
+    ['-n 0', ['-n', '0'], /--n must be an integer >= 1, got "0"/],
+    ['--out is a file', ['--out', aFile], /--out .*eval-file\.txt: .*eval-file\.txt is a file, not a folder/],
+    ['--json is a folder', ['--json', tmp], /--json .* is a folder; give a file name/],
+  ];
+  const builtin = builtinModels()[0];
+  if (builtin) {
+    const dir = path.join(tmp, 'eval-bad-card');
+    cpSync(builtin.dir, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'card.json'), '{"classNames": "0123"}');
+    cases.push(['a bad card.json', ['-m', dir, '-n', '1'], /eval-bad-card\/card\.json: "classNames" must be an array of strings; fix or delete/]);
+  }
+  for (const [what, args, re] of cases) {
+    const r = await inProcess('evaluate', '-q', ...args);
+    oneLineError(r, re, `evaluate ${what}`);
+    assert.ok(!/unexpected error/.test(r.err), `${what}: ${r.err}`);
+  }
+  if (existsSync('/proc/self')) {
+    for (const args of [['--json', '/proc/no-such-dir/r.json'], ['--out', '/proc/no-such-dir/figs']]) {
+      const t0 = Date.now();
+      const r = cli('evaluate', '-q', '-n', '1', ...args); // a child: a hang is killed at 60 s
+      oneLineError(r, /the folder \/proc\/no-such-dir cannot be created \(ENOENT\); choose a --(json|out) path inside a folder you can write to/, `evaluate ${args[0]} under /proc`);
+      assert.ok(Date.now() - t0 < 30_000, 'answered without spinning');
+    }
+  }
+  assert.is((await inProcess('evaluate', '--help')).code, 0, '--help passes the checks');
+});
+
 explain('optional packages: a command that needs a missing one says what to install', () => {
   assert.equal(missingPackages(['mnist', 'cli-progress']), [], 'installed in this repository (devDependencies)');
   assert.equal(missingPackages(['mnist', 'no-such-package-for-gradcam']), ['no-such-package-for-gradcam']);

@@ -14,36 +14,15 @@ import { overlay } from '../render.js';
 import { decodeImage, type RgbaImage } from '../node/image-io.js';
 import { loadModel } from '../node/model-io.js';
 import { builtinModels, resolveModel } from '../node/zoo.js';
+import { readCard } from '../node/card-file.js';
 import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from './card.js';
 import type { Preprocess } from '../image.js';
 
 export { UsageError, reportError, runCommand } from './errors.js';
 
-/**
- * A card.json next to a model (undefined when there is none). Invalid JSON or a field of the wrong type
- * is an InvalidInputError that names the file and what to fix.
- */
+/** A card.json next to a model (undefined when there is none); a broken one is an InvalidInputError naming it. */
 export function readJson(file: string): ModelCardLike | undefined {
-  if (!existsSync(file)) return undefined;
-  let card: unknown;
-  try {
-    card = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InvalidInputError(`${file} is not valid JSON (${(e as Error).message}); fix or delete that model card.`);
-  }
-  const bad = (what: string) => new InvalidInputError(`${file}: ${what}; fix or delete that model card.`);
-  if (card === null || typeof card !== 'object' || Array.isArray(card)) throw bad('a model card must be a JSON object');
-  const c = card as Record<string, unknown>;
-  for (const k of ['targetLayer', 'preprocessing', 'name'] as const) {
-    if (c[k] != null && typeof c[k] !== 'string') throw bad(`"${k}" must be a string, got ${JSON.stringify(c[k])}`);
-  }
-  if (c.classNames != null && !(Array.isArray(c.classNames) && c.classNames.every((n) => typeof n === 'string'))) {
-    throw bad('"classNames" must be an array of strings');
-  }
-  if (c.inputShape != null && !(Array.isArray(c.inputShape) && c.inputShape.every((n) => n === null || Number.isInteger(n)))) {
-    throw bad('"inputShape" must be an array of integers');
-  }
-  return c as ModelCardLike;
+  return readCard(file) as ModelCardLike | undefined;
 }
 
 export interface LoadedModel {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MissingPackageError, reportError } from './errors.js';
+import { withPreflight } from './output.js';
 import type { Command } from './types.js';
 
 /**
@@ -15,7 +16,9 @@ import type { Command } from './types.js';
  */
 const LOADERS: Readonly<Record<string, () => Promise<Command>>> = {
   explain: () => import('./explain.js').then((m) => m.explainCommand),
-  evaluate: () => needs('evaluate', EVALUATION_PACKAGES, () => import('./evaluate.js').then((m) => m.evaluateCommand)),
+  evaluate: () => needs('evaluate', EVALUATION_PACKAGES, () => import('./evaluate.js').then((m) => withPreflight(m.evaluateCommand, {
+    dirs: ['out'], files: ['json'], counts: { n: 1, figures: 0 }, shorts: { m: 'model', n: 'n' },
+  }))),
   models: () => import('./models.js').then((m) => m.modelsCommand),
 };
 export const COMMAND_NAMES = Object.keys(LOADERS);
