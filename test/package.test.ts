@@ -79,11 +79,17 @@ function packageTests(): void {
     for (const p of ['mnist', 'cli-progress']) assert.not.ok(existsSync(path.join(nm, p)), `${p} is not installed for library users`);
   });
 
-  test("import('gradcam-wasm') explains a tiny model on the wasm backend; ./node and ./browser resolve", () => {
+  test("import('gradcam-wasm') explains a tiny model on the wasm backend in the app's tfjs, leaving tfjs's kernels; ./node and ./browser resolve", () => {
     const script = `
-      const g = await import('gradcam-wasm');
       const tf = await import('@tensorflow/tfjs');
-      await g.useWasmBackend(); // importing registers the wasm backend; create tensors once it is ready
+      await import('@tensorflow/tfjs-backend-wasm');
+      const OWN = ['Sum', 'Mean', 'Tile', 'Conv2DBackpropInput'];
+      const own = OWN.map((k) => tf.getKernel(k, 'wasm').kernelFunc);
+      const g = await import('gradcam-wasm');
+      await g.useWasmBackend(); // selects the wasm backend; create tensors once it is ready
+      const untouched = OWN.filter((k, i) => tf.getKernel(k, 'wasm').kernelFunc === own[i]);
+      const added = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'UnsortedSegmentSum']
+        .filter((k) => tf.getKernel(k, 'wasm')); // visible in the app's tfjs: one tfjs
       const input = tf.input({ shape: [8, 8, 3] });
       const c = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }).apply(input);
       const out = tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }).apply(tf.layers.globalAveragePooling2d({}).apply(c));
@@ -93,7 +99,7 @@ function packageTests(): void {
       const browser = import.meta.resolve('gradcam-wasm/browser');
       console.log(JSON.stringify({ backend: tf.getBackend(), method: e.method, w: e.width, h: e.height, n: e.heatmap.length,
         max: Math.max(...e.heatmap), methods: g.METHOD_NAMES, node: ['loadModel', 'saveModel', 'readImage', 'writeImage', 'builtinModels'].filter((k) => typeof node[k] === 'function'),
-        browser }));`;
+        browser, untouched, added: added.length }));`;
     const r = run(process.execPath, ['--input-type=module', '-e', script], app);
     assert.is(r.code, 0, r.err); // mnist and cli-progress are not installed: the library entries never load them
     const o = JSON.parse(r.out.trim().split('\n').pop()!);
@@ -104,6 +110,8 @@ function packageTests(): void {
     assert.equal(o.methods, ['cam', 'gradcam', 'gradcam++']);
     assert.equal(o.node, ['loadModel', 'saveModel', 'readImage', 'writeImage', 'builtinModels']);
     assert.match(o.browser, /node_modules\/gradcam-wasm\/dist\/browser\/gradcam-wasm\.js$/);
+    assert.equal(o.untouched, ['Sum', 'Mean', 'Tile', 'Conv2DBackpropInput'], "tfjs's own kernels are left in place");
+    assert.is(o.added, 4, "the missing gradient kernels are registered in the app's own tfjs (one tfjs)");
   });
 
   test('the gradcam-wasm bin: --help, models, explain (--image and --sample); evaluate says what to install', async () => {
