@@ -1,0 +1,62 @@
+// Docs that run: every `@example` of the public metrics (src/metrics/*.ts) and every ```js block of
+// docs/metrics.md is executed against the built package (`gradcam-wasm/metrics`, dist/), and what each
+// console.log prints must equal the `// ...` comment at the end of its line.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const t = suite('metrics: documented examples run');
+
+interface Example { where: string; code: string; expected: string[]; source: boolean }
+
+function fromSource(file: string): Example[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const out: Example[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*\*\s*@example\s*$/.test(lines[i]!)) continue;
+    const body: string[] = [];
+    for (i++; i < lines.length && !/^\s*\*\//.test(lines[i]!) && !/^\s*\*\s*@\w/.test(lines[i]!); i++) body.push(lines[i]!.replace(/^\s*\* ?/, ''));
+    out.push(example(`${path.basename(file)}:${i}`, body, true));
+  }
+  return out;
+}
+
+function fromMarkdown(file: string): Example[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/```js\n([\s\S]*?)```/g)].map((m, k) => example(`${path.basename(file)} block ${k + 1}`, m[1]!.split('\n'), false));
+}
+
+function example(where: string, body: string[], source: boolean): Example {
+  const expected = body.filter((l) => /console\.log\(.*\/\/ /.test(l)).map((l) => l.slice(l.lastIndexOf('// ') + 3).trim());
+  return { where, code: body.join('\n'), expected, source };
+}
+
+const examples = [
+  ...readdirSync(path.join(root, 'src', 'metrics')).filter((f) => f.endsWith('.ts')).sort()
+    .flatMap((f) => fromSource(path.join(root, 'src', 'metrics', f))),
+  ...fromMarkdown(path.join(root, 'docs', 'metrics.md')),
+];
+
+t('the examples are there: every public metric has one', () => {
+  const all = examples.map((e) => e.code).join('\n');
+  for (const name of ['averageDrop', 'increaseInConfidence', 'winPercent', 'winStats', 'loc', 'energyPointingGame', 'maskIoU',
+    'instanceCoverage', 'deletion', 'insertion', 'pairedBootstrap']) {
+    assert.ok(new RegExp(`import \\{[^}]*\\b${name}\\b[^}]*\\} from 'gradcam-wasm/metrics'`).test(all), `an example imports ${name}`);
+  }
+  for (const e of examples.filter((x) => x.source)) assert.ok(e.expected.length > 0, `${e.where} states what it prints`);
+  assert.ok(examples.filter((x) => !x.source).length >= 4, 'docs/metrics.md has its examples');
+  assert.ok(existsSync(path.join(root, 'dist', 'metrics', 'index.js')), 'dist/ is built (npm run build)');
+});
+
+for (const e of examples) {
+  t(`${e.where} prints what it says`, () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', e.code], { cwd: root, encoding: 'utf8' });
+    assert.equal(out.trim() === '' ? [] : out.trim().split('\n'), e.expected);
+  });
+}
+
+t.run();
