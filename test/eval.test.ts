@@ -118,7 +118,7 @@ t('verdicts: the direction comes from the table, and only where the interval exc
     ['ebpg', per((i) => 40 + i)],
   ]);
   const values: Values = new Map([['m', new Map([['gradcam', vals(false)], ['gradcam++', vals(true)]])]]) as Values;
-  const images = per((i) => ({ index: i, label: 0, instances: 1, models: { m: { predicted: 0, correct: true, y: 0.9,
+  const images = Array.from({ length: n }, (_, i) => ({ index: i, label: 0, instances: 1, models: { m: { predicted: 0, correct: true, y: 0.9,
     methods: { gradcam: { o: 0.5, drop: 0, covered: [], values: {} }, 'gradcam++': { o: i < 3 ? 0.8 : 0.5, drop: 0, covered: [], values: {} } } } } }));
   const c = pairedComparisons([lm], values, images as never, false, { a: 'gradcam++', b: 'gradcam', resamples: 200, seed: 3 });
   const by = (k: string): PairedResult => c.find((x) => x.metric === k && (x.delta ?? '0') === '0')!;

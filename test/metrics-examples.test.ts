@@ -52,6 +52,24 @@ t('the examples are there: every public metric has one', () => {
   assert.ok(existsSync(path.join(root, 'dist', 'metrics', 'index.js')), 'dist/ is built (npm run build)');
 });
 
+t('gradcam-wasm/metrics is self-contained: no tfjs, no node: modules, no other package', () => {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  assert.equal(pkg.exports['./metrics'], { types: './dist/metrics/index.d.ts', import: './dist/metrics/index.js', default: './dist/metrics/index.js' });
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    for (const m of code.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+      const spec = m[1]!;
+      assert.ok(spec.startsWith('.'), `${path.relative(root, file)} imports '${spec}': the metrics must stay free of packages`);
+      visit(path.resolve(path.dirname(file), spec));
+    }
+  };
+  visit(path.join(root, 'dist', 'metrics', 'index.js'));
+  assert.ok(seen.size >= 8, `${seen.size} files`);
+});
+
 for (const e of examples) {
   t(`${e.where} prints what it says`, () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', e.code], { cwd: root, encoding: 'utf8' });
