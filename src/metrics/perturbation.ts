@@ -16,6 +16,9 @@
  * Defaults: 16 steps (DEFAULT_PERTURBATION_STEPS; RISE: 224 steps of 224 pixels), deletion baseline 'zero'
  * (a black image, RISE's deletion), insertion baseline 'blur' (the image blurred with a Gaussian of sigma 5
  * pixels, RISE's insertion canvas). Pure: no tfjs; the model is behind `score`.
+ * RISE Table 2 compares Grad-CAM, sliding window, LIME and RISE this way on ResNet50 and VGG16 (ImageNet
+ * val; e.g. RISE's own insertion AUC 0.7267 on ResNet50). AUCs depend on the step count and the baseline:
+ * compare methods only at the same settings.
  */
 import { InvalidInputError } from '../errors.js';
 import { checkFinite, checkSize } from './regions.js';
