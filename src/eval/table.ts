@@ -5,7 +5,7 @@
  * comparisons, the JSON and the Markdown iterate over this table.
  */
 import {
-  energyPointingGame, loc, maskIoU, COVERAGE_THRESHOLD, CONSISTENCY_DELTA, WIN_TIE_TOLERANCE, LOC_DELTAS,
+  energyPointingGame, loc, maskIoU, COVERAGE_THRESHOLD, DEFAULT_BLUR_SIGMA, CONSISTENCY_DELTA, WIN_TIE_TOLERANCE, LOC_DELTAS,
   type Coverage,
 } from '../metrics/index.js';
 
@@ -72,12 +72,12 @@ export const METRICS = [
   },
   {
     key: 'deletion', title: 'Del AUC', better: 'lower', digits: 3, perDelta: false, column: true, needsCurves: true,
-    definition: 'Deletion AUC (Petsiuk 2018, RISE): p(c) as the hottest pixels are set to 0, trapezoid area over the fraction of pixels removed.',
+    definition: 'Deletion AUC (Petsiuk 2018, RISE): p(c) as the hottest pixels are set to 0 (black in the scene\'s [0,1] pixels, then mapped to the model\'s range), trapezoid area over the fraction of pixels removed.',
     value: (x) => x.deletion!,
   },
   {
     key: 'insertion', title: 'Ins AUC', better: 'higher', digits: 3, perDelta: false, column: true, needsCurves: true,
-    definition: 'Insertion AUC (RISE): p(c) as the hottest pixels are copied onto the blurred image, trapezoid area over the fraction inserted.',
+    definition: `Insertion AUC (RISE): p(c) as the hottest pixels are copied onto the image blurred with a Gaussian of sigma ${DEFAULT_BLUR_SIGMA} px, trapezoid area over the fraction inserted.`,
     value: (x) => x.insertion!,
   },
   {
