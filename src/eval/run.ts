@@ -100,11 +100,10 @@ export async function runScenes(p: RunPlan): Promise<RunOutput> {
       const entry: ImageRecord['models'][string] = { predicted: c, correct, y, methods: {} };
       const drops = expl.map((_, k) => relativeDrop(y, clamp01(rows[1 + k]![c]!)));
       const shares = drops.length > 0 ? winShares(drops) : [];
-      const winners = shares.filter((s) => s > 0).length;
       const maps = new Map<MethodName, Float32Array>();
       expl.forEach((e, k) => {
         const ctx: ImageContext = {
-          y, o: clamp01(rows[1 + k]![c]!), drop: drops[k]!, share: shares[k]!, tied: shares[k]! > 0 && winners > 1,
+          y, o: clamp01(rows[1 + k]![c]!), drop: drops[k]!, share: shares[k]!, tied: shares[k]! > 0 && shares[k]! < 1,
           map: e.heatmap, region, mask: scene.mask, coverage: instanceCoverage(e.heatmap, S, S, boxes),
           deletion: curves.get(e.method)?.deletion, insertion: curves.get(e.method)?.insertion,
         };

@@ -59,7 +59,6 @@ export function pairedComparisons(models: readonly LoadedModel[], values: Values
         A = A.filter((_, i) => keep[i]); B = B.filter((_, i) => keep[i]);
         if (A.length === 0) continue;
         const d = pairedBootstrap(A, B, { resamples: o.resamples, seed: o.seed });
-        const mean = (x: number[]): number => x.reduce((s, v) => s + v, 0) / x.length;
         let verdict: string | undefined;
         if (d.excludesZero) {
           const aBetter = m.better === 'higher' ? d.mean > 0 : d.mean < 0;
@@ -67,7 +66,7 @@ export function pairedComparisons(models: readonly LoadedModel[], values: Values
         }
         out.push({
           model: lm.name, metric: m.key as MetricKey, ...(j != null ? { delta: DELTA_KEYS[j] } : {}), a: o.a, b: o.b,
-          meanA: mean(A), meanB: mean(B), difference: d, ...(verdict ? { verdict } : {}),
+          meanA: summarize(A).mean, meanB: summarize(B).mean, difference: d, ...(verdict ? { verdict } : {}),
         });
       }
     }
