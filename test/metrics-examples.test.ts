@@ -70,6 +70,18 @@ t('gradcam-wasm/metrics is self-contained: no tfjs, no node: modules, no other p
   assert.ok(seen.size >= 8, `${seen.size} files`);
 });
 
+t('the public types: test/types/metrics-api.ts type-checks against dist/*.d.ts, its @ts-expect-error lines are errors', () => {
+  const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+  const args = ['--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck'];
+  let out = '';
+  try {
+    execFileSync(tsc, [...args, 'test/types/metrics-api.ts'], { cwd: root, encoding: 'utf8' });
+  } catch (e) {
+    out = String((e as { stdout?: string }).stdout ?? e);
+  }
+  assert.is(out, '', out);
+});
+
 for (const e of examples) {
   t(`${e.where} prints what it says`, () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', e.code], { cwd: root, encoding: 'utf8' });

@@ -35,7 +35,7 @@ export function relativeDrop(y: number, o: number): number {
  * // image 1 loses half its confidence on E, image 2 gains (no drop)
  * console.log(averageDrop([0.9, 0.8], [0.45, 0.9])); // 25
  */
-export function averageDrop(ys: readonly number[], os: readonly number[]): number {
+export function averageDrop(ys: ArrayLike<number>, os: ArrayLike<number>): number {
   checkSame(ys, os, 'averageDrop');
   let s = 0;
   for (let i = 0; i < ys.length; i++) s += relativeDrop(ys[i]!, os[i]!);
@@ -50,7 +50,7 @@ export function averageDrop(ys: readonly number[], os: readonly number[]): numbe
  * import { increaseInConfidence } from 'gradcam-wasm/metrics';
  * console.log(increaseInConfidence([0.9, 0.8], [0.45, 0.9])); // 50
  */
-export function increaseInConfidence(ys: readonly number[], os: readonly number[]): number {
+export function increaseInConfidence(ys: ArrayLike<number>, os: ArrayLike<number>): number {
   checkSame(ys, os, 'increaseInConfidence');
   let n = 0;
   for (let i = 0; i < ys.length; i++) {
