@@ -95,7 +95,8 @@ export interface ModelCard {
   createdAt: string;
 }
 
-export const EVAL_SEED = 20261126;
+import { EVAL_SEED } from '../constants.js'; // moved there; re-exported here for the code that imports it from train
+export { EVAL_SEED };
 
 /** Thrown by train() when its `signal` stopped it; the checkpoint holds the run. */
 export class TrainingStopped extends Error {
