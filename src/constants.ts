@@ -59,3 +59,9 @@ export const MAX_OUTPUT_PIXELS = 8192 * 8192;
  * 1e15 leaves a factor of 1e23 for the gains of the layers before float32 overflows.
  */
 export const MAX_INPUT_MAGNITUDE = 1e15;
+
+/**
+ * The seed of the digit scenes on which the model cards' accuracies are measured and the evaluation runs by
+ * default (training reports its accuracies on it; `gradcam-wasm evaluate --seed` overrides it).
+ */
+export const EVAL_SEED = 20261126;

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'NUMERICAL'
   | 'DISPOSED'
   | 'BACKEND'
-  | 'MODEL_FILE';
+  | 'MODEL_FILE'
+  | 'WASM_BACKEND';
 
 export class GradCamError extends Error {
   readonly code: ErrorCode;
@@ -99,4 +100,9 @@ export class ModelFileError extends GradCamError {
     super('MODEL_FILE', message);
     this.file = file;
   }
+}
+
+/** The tfjs wasm backend could not start (most often: its .wasm files are not where the page looks). */
+export class WasmBackendError extends GradCamError {
+  constructor(message: string) { super('WASM_BACKEND', message); }
 }

@@ -16,7 +16,7 @@ export type { Method, MethodContext, MethodInput, MethodKind, TargetKind } from 
 export { candidateLayers, isGraphModel, isLayersModel } from './model/plan.js';
 export type { ExplainableModel } from './model/plan.js';
 export { attachLabels, labelsOf } from './model/labels.js';
-export { useWasmBackend, setWasmBackendPath } from './backend.js';
+export { useWasmBackend, setWasmBackendPath, useFastTrainingKernels, WASM_FILES, type WasmBackendOptions } from './backend.js';
 export { getKernels } from './kernels/index.js';
 export type { Kernels } from './kernels/contract.js';
 export type { ImageInput, ImageDataLike, Preprocess } from './image.js';

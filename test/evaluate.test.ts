@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { useWasmBackend } from '../src/backend.js';
 import { buildBackbone } from '../src/models/index.js';
 import { saveModel } from '../src/node/model-io.js';
-import { evaluate, reportToJson, type EvaluateResult } from '../src/node/evaluate.js';
+import { evaluate, reportToJson, type EvaluateResult } from '../src/eval/index.js';
 import { evaluateCommand } from '../src/cli/evaluate.js';
 import { composeGrid, drawBoxes, solid, upscale, scaleFor } from '../src/node/figures.js';
 import { METHODS } from '../src/methods/registry.js';
@@ -79,7 +79,7 @@ const N = 3;
 
 smoke('runs, reports every model x method, CAM n/a where it does not apply', async () => {
   const before = tf.memory().numTensors;
-  run = await evaluate({ models: [dirs.mnv2, dirs.r50, dirs.flat], split: 'multi', n: N, seed: 7, out, progress: 'none' });
+  run = await evaluate({ models: [dirs.mnv2, dirs.r50, dirs.flat], split: 'multi', n: N, seed: 7, out });
   assert.is(tf.memory().numTensors, before, 'no tensors leak (the models are disposed too)');
   const r = run.report;
   assert.is(r.protocol.split, 'test-multi');
@@ -129,7 +129,7 @@ smoke('consistency only between models of one input size', () => {
 });
 
 smoke('consistency on all images: Pearson and IoU in range; identical models agree exactly', async () => {
-  const r = await evaluate({ models: [dirs.r50, dirs.r50, dirs.mnv2], methods: ['gradcam'], split: 'single', n: 2, seed: 3, consistencyOn: 'all', progress: 'none' });
+  const r = await evaluate({ models: [dirs.r50, dirs.r50, dirs.mnv2], methods: ['gradcam'], split: 'single', n: 2, seed: 3, consistencyOn: 'all' });
   assert.equal(r.report.models.map((m) => m.name), ['r50', 'r50#2', 'mnv2']);
   const [c] = r.report.consistency;
   assert.is(c!.pairs.length, 3);
@@ -146,7 +146,8 @@ smoke('consistency on all images: Pearson and IoU in range; identical models agr
 
 smoke('Markdown table and JSON', () => {
   const md = run.markdown;
-  assert.match(md, '| model | method | acc % | Avg Drop ↓ | Incr ↑ | Win ↑ | Loc δ=0 | Loc δ=0.25 | Loc δ=0.5 | EBPG |');
+  assert.match(md, '| model | method | acc % | Avg Drop ↓ | Incr ↑ | Win (ties) ↑ | Del AUC ↓ | Ins AUC ↑ | Loc δ=0 ↑ | Loc δ=0.25 ↑ | Loc δ=0.5 ↑ | EBPG ↑ | ' +
+    'IoU δ=0 ↑ | IoU δ=0.25 ↑ | IoU δ=0.5 ↑ | Cover ↑ | All cov. ↑ |');
   for (const name of ['mnv2', 'r50', 'flat']) for (const m of M) assert.match(md, `| ${name} | ${m} |`);
   assert.match(md, /\| flat \| cam \| [\d.]+ \| n\/a \|/);
   assert.match(md, 'Cross-backbone consistency');
@@ -187,24 +188,30 @@ smoke('PNG figure grids decode with the expected sizes', () => {
 });
 
 smoke('deterministic for a seed: the same per-image values again', async () => {
-  const again = await evaluate({ models: [dirs.mnv2], methods: ['gradcam++', 'gradcam'], split: 'multi', n: 2, seed: 7, progress: 'none' });
+  const again = await evaluate({ models: [dirs.mnv2], methods: ['gradcam++', 'gradcam'], split: 'multi', n: 2, seed: 7 });
   assert.equal(again.report.protocol.methods, ['gradcam', 'gradcam++'], 'registry order');
   for (let i = 0; i < 2; i++) {
     const a = again.report.images[i]!.models.mnv2!, b = run.report.images[i]!.models.mnv2!;
     assert.is(a.predicted, b.predicted);
     assert.is(a.y, b.y);
-    for (const m of ['gradcam', 'gradcam++']) assert.equal(a.methods[m], b.methods[m]);
+    for (const m of ['gradcam', 'gradcam++']) {
+      // Win % is shared among the methods run (two here, three before): everything else is per method
+      const { win: _w1, winTies: _t1, ...va } = a.methods[m]!.values;
+      const { win: _w2, winTies: _t2, ...vb } = b.methods[m]!.values;
+      assert.equal(va, vb);
+      assert.equal([a.methods[m]!.o, a.methods[m]!.drop, a.methods[m]!.covered], [b.methods[m]!.o, b.methods[m]!.drop, b.methods[m]!.covered]);
+    }
   }
   assert.is(again.files.length, 0, 'no out, no json: nothing written');
 });
 
 smoke('bad options are clear errors, and nothing leaks', async () => {
   const before = tf.memory().numTensors;
-  await rejects(() => evaluate({ models: [dirs.mnv2], methods: ['lime' as never], n: 1, progress: 'none' }), (e) => e instanceof UnknownMethodError);
-  await rejects(() => evaluate({ models: [path.join(tmp, 'nope')], n: 1, progress: 'none' }), (e) => e instanceof InvalidInputError);
-  await rejects(() => evaluate({ models: [dirs.mnv2], n: 0, progress: 'none' }), (e) => e instanceof InvalidInputError);
-  await rejects(() => evaluate({ models: [dirs.mnv2], split: 'both' as never, progress: 'none' }), (e) => e instanceof InvalidInputError);
-  await rejects(() => evaluate({ models: [dirs.mnv2, path.join(tmp, 'nope')], n: 1, progress: 'none' }), (e) => e instanceof InvalidInputError);
+  await rejects(() => evaluate({ models: [dirs.mnv2], methods: ['lime' as never], n: 1 }), (e) => e instanceof UnknownMethodError);
+  await rejects(() => evaluate({ models: [path.join(tmp, 'nope')], n: 1 }), (e) => e instanceof InvalidInputError);
+  await rejects(() => evaluate({ models: [dirs.mnv2], n: 0 }), (e) => e instanceof InvalidInputError);
+  await rejects(() => evaluate({ models: [dirs.mnv2], split: 'both' as never }), (e) => e instanceof InvalidInputError);
+  await rejects(() => evaluate({ models: [dirs.mnv2, path.join(tmp, 'nope')], n: 1 }), (e) => e instanceof InvalidInputError);
   assert.is(tf.memory().numTensors, before);
 });
 

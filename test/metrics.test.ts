@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import {
   relativeDrop, averageDrop, increaseInConfidence, winShares, winPercent, WIN_TIE_TOLERANCE,
   loc, energyPointingGame, maskIoU, LOC_DELTAS, instanceCoverage, COVERAGE_THRESHOLD,
-  pearson, thresholdIoU, meanPairwise, boxesMask, thresholdRegion, area, summarize,
+  pearson, thresholdIoU, meanPairwise, boxesMask, thresholdRegion, area, summarize, winStats,
 } from '../src/metrics/index.js';
 import { InvalidInputError } from '../src/errors.js';
 
@@ -62,6 +62,31 @@ faith('Win %: hand-computed, ties within the tolerance, sums to 100', () => {
   throwsInvalid(() => winPercent([[0.1, 0.2], [0.1]]));
 });
 
+faith('Win % with its tie rate: hand-computed', () => {
+  const drops = [
+    [0.1, 0.2, 0.4], // 0 wins alone
+    [0.3, 0.3, 0.9], // 0 and 1 tie
+    [0, 0, 0], // all three tie (a saturated softmax: no drop anywhere)
+    [0.5, 0.1, 0.1 + WIN_TIE_TOLERANCE / 2], // 1 and 2 tie within the tolerance
+  ];
+  const s = winStats(drops);
+  assert.equal(s.win, winPercent(drops));
+  close(s.tieRate, 75, 1e-12, 'three of four images tied');
+  close(s.ties[0]!, 50, 1e-12); close(s.ties[1]!, 75, 1e-12); close(s.ties[2]!, 50, 1e-12);
+  assert.equal(winStats([[0.1, 0.2], [0.3, 0.1]]), { win: [50, 50], ties: [0, 0], tieRate: 0 });
+  throwsInvalid(() => winStats([]));
+  throwsInvalid(() => winStats([[0.1, NaN]]));
+});
+
+faith('Average Drop and Increase reject NaN, non-arrays and mismatched sizes', () => {
+  throwsInvalid(() => averageDrop([0.5, NaN], [0.5, 0.5]));
+  throwsInvalid(() => averageDrop([0.5, 0.5], [0.5, NaN]));
+  throwsInvalid(() => increaseInConfidence([0.5], [Infinity]));
+  throwsInvalid(() => increaseInConfidence([0.5, 0.4], [0.5]));
+  throwsInvalid(() => averageDrop(null as never, [0.5]));
+  throwsInvalid(() => winPercent(null as never));
+});
+
 faith.run();
 
 // ---------------------------------------------------------------------------------------------------
@@ -77,6 +102,15 @@ region('boxesMask: union, exclusive ends, clipped', () => {
   ]);
   assert.is(area(m), 6);
   assert.equal(Array.from(thresholdRegion([0, 0.25, 0.5, 1], 0.25)), [0, 0, 1, 1], 'strict: L > delta');
+});
+
+region('boxes and sizes are checked', () => {
+  throwsInvalid(() => boxesMask([{ x0: 0, y0: 0, x1: NaN, y1: 1 }], 4, 4));
+  throwsInvalid(() => boxesMask([{ x0: 3, y0: 0, x1: 1, y1: 1 }], 4, 4));
+  throwsInvalid(() => boxesMask([null as never], 4, 4));
+  throwsInvalid(() => boxesMask({} as never, 4, 4));
+  throwsInvalid(() => boxesMask([], 0, 4));
+  throwsInvalid(() => boxesMask([], 2.5, 4));
 });
 
 region.run();
@@ -132,6 +166,20 @@ local('IoU: a map equal to the mask gives 1; hand-computed; all-zero map gives 0
   assert.is(maskIoU(new Float32Array(16), mask, 0), 0);
 });
 
+local('NaN or Infinity in a map and mismatched sizes are typed errors, not NaN scores', () => {
+  const bad = Float32Array.from(MAP); bad[6] = NaN;
+  const inf = Float32Array.from(MAP); inf[2] = Infinity;
+  for (const m of [bad, inf]) {
+    throwsInvalid(() => loc(m, BOX, 0));
+    throwsInvalid(() => energyPointingGame(m, BOX));
+    throwsInvalid(() => maskIoU(m, BOX, 0.5));
+  }
+  throwsInvalid(() => loc(MAP, new Uint8Array(15), 0));
+  throwsInvalid(() => maskIoU(MAP.subarray(1), BOX, 0));
+  throwsInvalid(() => loc(MAP, new Uint8Array(16), 0));
+  throwsInvalid(() => loc(null as never, BOX, 0));
+});
+
 local.run();
 
 // ---------------------------------------------------------------------------------------------------
@@ -164,6 +212,13 @@ cover('both covered at exactly tau * peak; relative to the peak; all-zero covers
   assert.is(instanceCoverage(mid, W, H, TWO).share, 0);
   throwsInvalid(() => instanceCoverage(m, W, H, []));
   throwsInvalid(() => instanceCoverage(m, W + 1, H, TWO));
+});
+
+cover('NaN maps and malformed boxes are typed errors', () => {
+  const m = new Float32Array(W * H); m[3] = NaN;
+  throwsInvalid(() => instanceCoverage(m, W, H, TWO));
+  throwsInvalid(() => instanceCoverage(new Float32Array(W * H), W, H, [{ x0: 0, y0: 0, x1: 2 } as never]));
+  throwsInvalid(() => instanceCoverage(new Float32Array(W * H), W, H, 'box' as never));
 });
 
 cover.run();
@@ -202,6 +257,12 @@ consist('summarize: mean, standard error, NaN skipped', () => {
   close(s.sem, Math.sqrt(((4 + 1 + 0 + 9) / 3) / 4), 1e-12);
   assert.ok(Number.isNaN(summarize([]).mean));
   assert.ok(Number.isNaN(summarize([2]).sem));
+});
+
+consist('Pearson and thresholded IoU reject NaN maps', () => {
+  const a = Float32Array.from(MAP), b = Float32Array.from(MAP); b[0] = NaN;
+  throwsInvalid(() => pearson(a, b));
+  throwsInvalid(() => thresholdIoU(b, a, 0.5));
 });
 
 consist.run();

@@ -61,7 +61,8 @@ for (const layer of TARGETS) {
   ex.dispose();
 }
 const spec = {
-  inputShape: [SIZE, SIZE, 3], input: Array.from(input.dataSync()), classIndex, methods, targets: TARGETS.map((t) => `${t}/relu`),
+  inputShape: [SIZE, SIZE, 3], input: Array.from(input.dataSync()), classIndex,
+  methods: methods.includes('gradcam++') ? [...methods, 'gradcam++ (peer without its eps)'] : methods, targets: TARGETS.map((t) => `${t}/relu`),
   layers: LAYERS.map((l) => {
     const layer = model.getLayer(l.name);
     const w = layer.getWeights();
@@ -78,12 +79,14 @@ const logitDiff = Math.max(...peer.logits.map((v, i) => Math.abs(v - logits![i]!
 const rows: string[] = [];
 for (const layer of TARGETS) {
   for (const m of methods) {
-    const a = ours[`${layer}|${m}`], b = peer.maps[`${layer}/relu|${m}`];
+    for (const peerName of m === 'gradcam++' ? [m, 'gradcam++ (peer without its eps)'] : [m]) {
+    const a = ours[`${layer}|${m}`], b = peer.maps[`${layer}/relu|${peerName}`];
     if (!a || !b) continue;
     const x = minmax(a), y = minmax(b);
     let d = 0;
     for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
-    rows.push(`| ${layer} | ${m} | ${d.toExponential(2)} | ${d <= 2e-3 ? 'yes' : 'no'} |`);
+    rows.push(`| ${layer} | ${peerName === m ? m : `${m} vs ${peerName}`} | ${d.toExponential(2)} | ${d <= 2e-3 ? 'yes' : 'no'} |`);
+    }
   }
 }
 const md = [

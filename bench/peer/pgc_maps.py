@@ -13,7 +13,18 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from pytorch_grad_cam.utils.image import scale_cam_image
 from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection
 
+class GradCAMPlusPlusNoEps(pgc.GradCAMPlusPlus):
+    """The peer's pipeline with the paper's Eq. 19 written without the absolute eps (alpha = 0 where g == 0):
+    isolates that one difference between the peer's Grad-CAM++ and ours."""
+    def get_cam_weights(self, input_tensor, target_layers, target_category, activations, grads):
+        total = activations.sum(axis=(2, 3))[:, :, None, None]
+        with np.errstate(divide='ignore', invalid='ignore'):
+            alpha = np.where(grads != 0, 1.0 / (2.0 + total * grads), 0.0)
+        return (np.maximum(grads, 0) * alpha).sum(axis=(2, 3))
+
+
 PEER = {
+    'gradcam++ (peer without its eps)': GradCAMPlusPlusNoEps,
     'gradcam': pgc.GradCAM, 'gradcam++': pgc.GradCAMPlusPlus, 'xgradcam': pgc.XGradCAM, 'hirescam': pgc.HiResCAM,
     'layercam': pgc.LayerCAM, 'gradcam-elementwise': pgc.GradCAMElementWise, 'scorecam': pgc.ScoreCAM,
 }

@@ -25,13 +25,8 @@ export interface SourceDigit {
   index: number;
 }
 
-/** Inclusive-exclusive bounding box. */
-export interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+/** Inclusive-exclusive bounding box (defined with the metrics that score against it). */
+export type { Box } from '../metrics/regions.js';
 
 export interface MnistClass {
   label: number;

@@ -3,7 +3,7 @@
  * CNN models"): how similar the heatmaps of different models are for the same image and method. All maps
  * at the image resolution (same length). Values are accumulated in float64.
  */
-import { checkSame } from './regions.js';
+import { checkFinite, checkSame } from './regions.js';
 
 /**
  * Pearson correlation of two maps over all pixels:
@@ -12,6 +12,7 @@ import { checkSame } from './regions.js';
  */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkSame(a, b, 'pearson');
+  checkFinite(a, 'pearson: a'); checkFinite(b, 'pearson: b');
   const n = a.length;
   let ma = 0, mb = 0;
   for (let i = 0; i < n; i++) { ma += a[i]!; mb += b[i]!; }
@@ -31,6 +32,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
  */
 export function thresholdIoU(a: ArrayLike<number>, b: ArrayLike<number>, delta: number): number {
   checkSame(a, b, 'thresholdIoU');
+  checkFinite(a, 'thresholdIoU: a'); checkFinite(b, 'thresholdIoU: b');
   let inter = 0, union = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]! > delta, y = b[i]! > delta;

@@ -4,7 +4,7 @@
  * is meant to light up all instances.)
  */
 import { InvalidInputError } from '../errors.js';
-import { checkSize, type Box } from './regions.js';
+import { checkBoxes, checkFinite, checkSize, type Box } from './regions.js';
 import { COVERAGE_THRESHOLD } from './constants.js';
 
 
@@ -26,11 +26,20 @@ export interface Coverage {
  *
  * Relative to the map's own peak, so it does not depend on how the heatmap was scaled (the bilinear
  * upsampling of a min-max normalised map may peak slightly below 1). An all-zero map covers nothing.
- * A box that lies entirely outside the image is never covered.
+ * A box that lies entirely outside the image is never covered. (No table in the paper: its Sec. 3 and
+ * Fig. 1 show Grad-CAM++ lighting up every instance where Grad-CAM lights one; this measures that.)
+ *
+ * @example
+ * import { instanceCoverage } from 'gradcam-wasm/metrics';
+ * const boxes = [{ x0: 0, y0: 0, x1: 1, y1: 1 }, { x0: 2, y0: 0, x1: 4, y1: 1 }]; // two instances, 4 x 1 map
+ * const c = instanceCoverage([1, 0, 0, 0.4], 4, 1, boxes);
+ * console.log(c.covered, c.share); // [ true, false ] 0.5
  */
 export function instanceCoverage(map: ArrayLike<number>, width: number, height: number, boxes: readonly Box[],
   threshold = COVERAGE_THRESHOLD): Coverage {
   checkSize(map, width, height, 'instanceCoverage: map');
+  checkFinite(map, 'instanceCoverage: map');
+  checkBoxes(boxes, 'instanceCoverage');
   if (boxes.length === 0) throw new InvalidInputError('instanceCoverage needs at least one box.');
   if (!(threshold > 0 && threshold <= 1)) throw new InvalidInputError(`threshold must be in (0, 1]; got ${threshold}.`);
   let peak = 0;

@@ -4,11 +4,12 @@
  * the union of the ground-truth boxes with boxesMask). Thresholding keeps L > delta (regions.ts).
  */
 import { InvalidInputError } from '../errors.js';
-import { area, checkSame } from './regions.js';
+import { area, checkFinite, checkSame } from './regions.js';
 
 
 function checkRegion(map: ArrayLike<number>, region: ArrayLike<number>, what: string): void {
   checkSame(map, region, what);
+  checkFinite(map, `${what}: map`);
   if (area(region) === 0) throw new InvalidInputError(`${what}: the ground-truth region is empty.`);
 }
 
@@ -22,7 +23,14 @@ function checkRegion(map: ArrayLike<number>, region: ArrayLike<number>, what: st
  * thresholded at delta: the kept pixels keep their values (energy, not a binary mask), B is the union of
  * the ground-truth boxes of the image (every instance of the class) and |B| its area in pixels. Loc is in
  * [0, 1]: 1 only for a map equal to 1 on all of B and 0 elsewhere; energy outside B is penalised, and so
- * is energy missing inside B. An all-zero map scores 0.
+ * is energy missing inside B. An all-zero map scores 0. Paper Table 3 (VOC 2012, VGG-16), mLoc at delta
+ * 0 / 0.25 / 0.5: Grad-CAM++ 0.34 / 0.38 / 0.28, Grad-CAM 0.33 / 0.28 / 0.16.
+ *
+ * @example
+ * import { loc, boxesMask } from 'gradcam-wasm/metrics';
+ * const map = [1, 0.2, 0, 0.6];                                  // 2 x 2 heatmap, row-major
+ * const box = boxesMask([{ x0: 0, y0: 0, x1: 1, y1: 2 }], 2, 2); // the left column: [1, 0, 1, 0]
+ * console.log(loc(map, box, 0.5).toFixed(3), loc(map, box, 0).toFixed(3)); // 0.385 0.357
  */
 export function loc(map: ArrayLike<number>, region: ArrayLike<number>, delta: number): number {
   checkRegion(map, region, 'loc');
@@ -43,6 +51,11 @@ export function loc(map: ArrayLike<number>, region: ArrayLike<number>, delta: nu
  *
  * on the unthresholded map. R is the union of the boxes (Score-CAM's definition) or the instance masks
  * (stricter: ink pixels only). In [0, 1]; a map with no energy points at nothing and scores 0.
+ * (The Grad-CAM++ paper has no pointing-game table; Score-CAM compares methods by it on ILSVRC 2012 val.)
+ *
+ * @example
+ * import { energyPointingGame } from 'gradcam-wasm/metrics';
+ * console.log(energyPointingGame([1, 0.2, 0, 0.6], [1, 0, 1, 0]).toFixed(3)); // 0.556
  */
 export function energyPointingGame(map: ArrayLike<number>, region: ArrayLike<number>): number {
   checkRegion(map, region, 'energyPointingGame');
@@ -62,7 +75,12 @@ export function energyPointingGame(map: ArrayLike<number>, region: ArrayLike<num
  *
  *   IoU(delta) = |{L > delta} n M| / |{L > delta} u M|.
  *
- * In [0, 1]; an all-zero map scores 0. NaN only if both sets are empty (M must not be empty).
+ * In [0, 1]; an all-zero map scores 0. (The Grad-CAM++ paper has no IoU table; its Table 3 is Loc.)
+ *
+ * @example
+ * import { maskIoU } from 'gradcam-wasm/metrics';
+ * // {L > 0.5} = pixels 0 and 3, M = pixels 0 and 2: one shared of three
+ * console.log(maskIoU([1, 0.2, 0, 0.6], [1, 0, 1, 0], 0.5).toFixed(3)); // 0.333
  */
 export function maskIoU(map: ArrayLike<number>, mask: ArrayLike<number>, delta: number): number {
   checkRegion(map, mask, 'maskIoU');

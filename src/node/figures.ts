@@ -5,6 +5,7 @@
  */
 import type { RgbaImage } from './image-io.js';
 import type { Box } from '../metrics/regions.js';
+import { getMethod, type MethodName } from '../methods/registry.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -103,4 +104,33 @@ export function composeGrid(cells: readonly (readonly (RgbaImage | null)[])[], g
 /** The nearest-neighbour factor that makes an S-pixel image at least `target` pixels wide. */
 export function scaleFor(size: number, target = 128): number {
   return Math.max(1, Math.ceil(target / size));
+}
+
+/** Figure cells of one (scene, model): the input and, per method, the overlay and the explanation map. */
+export interface Cells { input: RgbaImage; perMethod: Map<MethodName, { heat: RgbaImage; e: RgbaImage }> }
+
+/**
+ * One figure row: the input, then per method its overlay and its explanation map E = L o I (a grey cell
+ * where the method does not apply), upscaled to at least 128 px, with the boxes drawn when given.
+ */
+export function figureRow(cells: Cells, methods: readonly MethodName[], size: number, boxes: readonly Box[] | null): RgbaImage[] {
+  const k = scaleFor(size);
+  const up = (img: RgbaImage): RgbaImage => {
+    const u = upscale(img, k);
+    const copy = u === img ? { ...img, data: img.data.slice() } : u;
+    if (boxes) drawBoxes(copy, boxes, k, undefined, Math.max(1, Math.round(k / 2)));
+    return copy;
+  };
+  const row = [up(cells.input)];
+  for (const m of methods) {
+    const c = cells.perMethod.get(m);
+    if (c) row.push(up(c.heat), up(c.e));
+    else { const na = solid(size * k, size * k, NA_FILL); row.push(na, na); }
+  }
+  return row;
+}
+
+/** The column titles of figureRow. */
+export function figureColumns(methods: readonly MethodName[]): string[] {
+  return ['input', ...methods.flatMap((m) => [`${getMethod(m).title} heatmap`, `${getMethod(m).title} explanation map E = L o I`])];
 }
