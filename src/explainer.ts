@@ -67,7 +67,7 @@ export interface ImageExplanations {
   readonly top: Prediction[];
   /** One per (class, method), classes in the order explained. */
   readonly explanations: Explanation[];
-  /** Milliseconds: input preparation, forward (body), head + gradients, kernels (maps), total. */
+  /** Milliseconds: input preparation, forward (body), head + gradients (+ the noisy and masked passes), kernels (maps), total. */
   readonly timings: { prepare: number; forward: number; gradients: number; maps: number; total: number };
   /** The explanation of one method (and class; default the first explained; -1 for a function target). */
   get(method: MethodName, classIndex?: number): Explanation | undefined;
