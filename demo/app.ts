@@ -11,7 +11,7 @@ import {
   type Explainer, type ImageDataLike, type ImageExplanations, type MethodName,
 } from '../src/browser.js';
 import '../src/models/normalization.js'; // registers the Normalization layer some of our backbones use
-import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from '../src/cli/card.js';
+import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from '../src/card.js';
 
 interface BundledModel { name: string; card?: ModelCardLike }
 interface Sample { file: string; label?: number; split?: string }

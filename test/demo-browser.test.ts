@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createExplainer, METHODS, useWasmBackend, type MethodName } from '../src/index.js';
 import { loadModel, readImage, saveModel, builtinModels } from '../src/node/index.js';
-import { inputRangeOf, preprocessFor } from '../src/cli/card.js';
+import { inputRangeOf, preprocessFor } from '../src/card.js';
 import { buildDemo, type DemoModel } from '../demo/build.js';
 import { serve, type Served } from '../demo/serve.js';
 import { ensureStandin } from '../scripts/make-standin.js';

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pairedBootstrap, quantile, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL } from '../src/metrics/index.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/rng.js';
 import { InvalidInputError } from '../src/errors.js';
 
 const close = (a: number, b: number, tol: number, what = ''): void => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from '../src/backend.js';
+import { Rng } from '../src/rng.js';
 import {
   registerMissingWasmKernels, useFastTrainingKernels, fastTrainingKernelsActive, MISSING_WASM_KERNEL_NAMES, FAST_TRAINING_KERNEL_NAMES,
 } from '../src/backend/kernels/index.js';
@@ -14,15 +15,10 @@ import {
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 type Arr = { values: Float32Array; shape: number[] };
 
-/** Deterministic values in [-1, 1) (a 32-bit LCG), so both backends get the same inputs. */
+/** Deterministic values in [-1, 1) (the project's seeded RNG), so both backends get the same inputs. */
 function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => r.uniform(-1, 1));
 }
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const zeros4 = (shape: number[]) => tf.zeros(shape as [number, number, number, number]) as tf.Tensor4D;

@@ -15,7 +15,7 @@ import { decodeImage, type RgbaImage } from '../node/image-io.js';
 import { loadModel } from '../node/model-io.js';
 import { builtinModels, resolveModel } from '../node/zoo.js';
 import { readCard } from '../node/card-file.js';
-import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from './card.js';
+import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from '../card.js';
 import type { Preprocess } from '../image.js';
 import type { ExplainableModel } from '../model/plan.js';
 

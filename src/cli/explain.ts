@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_METHOD, DEFAULT_OVERLAY_ALPHA } from '../constants.js';
 import { METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
-import { INPUT_RANGES, parseClass } from './card.js';
+import { INPUT_RANGES, parseClass } from '../card.js';
 import { UsageError, runCommand } from './errors.js';
 import { sampleNames } from '../node/samples.js';
 import type { Command } from './types.js';

@@ -32,7 +32,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
-import { Rng, hashSeed } from './rng.js';
+import { Rng, hashSeed } from '../rng.js';
 import {
   loadMnist, poolRange, MNIST_SIDE, MNIST_PIXELS, NUM_CLASSES,
   type Box, type SourceDigit, type SourcePool, type MnistClass,

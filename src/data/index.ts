@@ -1,4 +1,4 @@
-export { Rng, hashSeed, mix32 } from './rng.js';
+export { Rng, hashSeed, mix32 } from '../rng.js';
 export {
   loadMnist, poolRange, poolOf, trainCount, TRAIN_FRACTION, NUM_CLASSES, MNIST_SIDE, MNIST_PIXELS,
   type Box, type SourceDigit, type SourcePool, type MnistClass,

@@ -7,7 +7,7 @@ import { createExplainer, probabilities, type Explainer } from '../explainer.js'
 import { getMethod, type MethodName } from '../methods/registry.js';
 import { InvalidInputError, UnsupportedModelError } from '../errors.js';
 import { NUM_CLASSES } from '../data/index.js';
-import { inputRangeOf, type InputRange } from '../cli/card.js';
+import { inputRangeOf, type InputRange } from '../card.js';
 import type { Preprocess } from '../image.js';
 import { resolveModel } from '../node/zoo.js';
 import { loadLayersModel as loadModel } from '../node/model-io.js';

@@ -4,7 +4,7 @@
  */
 import type { MethodName } from '../methods/registry.js';
 import type { Split } from '../data/index.js';
-import type { InputRange } from '../cli/card.js';
+import type { InputRange } from '../card.js';
 import type { PairedDifference, Summary } from '../metrics/index.js';
 import type { DeltaKey, MetricKey } from './table.js';
 

@@ -3,7 +3,7 @@
  * (issue: "a verdict only where the interval excludes 0").
  */
 import { InvalidInputError } from '../errors.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../rng.js';
 import { checkFinite, checkSame } from './regions.js';
 import { BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED } from './constants.js';
 
@@ -35,7 +35,7 @@ export interface BootstrapOptions {
   resamples?: number;
   /** Confidence level in (0, 1); default 0.95. */
   level?: number;
-  /** Seed of the resampling (mulberry32, src/data/rng.ts); default BOOTSTRAP_SEED. Same seed, same interval. */
+  /** Seed of the resampling (mulberry32, src/rng.ts); default BOOTSTRAP_SEED. Same seed, same interval. */
   seed?: number;
 }
 

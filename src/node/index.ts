@@ -15,5 +15,5 @@ export { readImage, decodeImage, writeImage, encodePng, encodeJpeg, type RgbaIma
 export { builtinModels, resolveModel, loadBuiltinOrPath, MODELS_DIR, PACKAGE_ROOT, type BuiltinModel } from './zoo.js';
 export {
   inputRangeOf, preprocessFor, parseInputRange, INPUT_RANGES, type InputRange, type ModelCardLike,
-} from '../cli/card.js';
+} from '../card.js';
 export { sampleNames, samplePath, SAMPLES_DIR } from './samples.js';

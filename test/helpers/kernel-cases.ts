@@ -12,6 +12,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createKernels, getKernels, type Kernels, type Regions } from '../../src/kernels/index.js';
+import { Rng } from '../../src/rng.js';
 
 export type Arr = ArrayLike<number>;
 export type Kind = Kernels['kind'];
@@ -37,13 +38,9 @@ export interface Case {
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
-export function rng(seed: number): () => number { // mulberry32
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export function rng(seed: number): () => number { // the project's mulberry32 (src/rng.ts)
+  const r = new Rng(seed);
+  return () => r.next();
 }
 export function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
   const r = rng(seed);

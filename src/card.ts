@@ -3,8 +3,8 @@
  * Pure (no Node APIs, no tfjs import): the CLI, `npm run demo` and the browser demo share it.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { InvalidInputError, UnsupportedModelError } from '../errors.js';
-import type { Preprocess } from '../image.js';
+import { InvalidInputError, UnsupportedModelError } from './errors.js';
+import type { Preprocess } from './image.js';
 
 /** The pixel range the model was trained on. Images arrive as RGB 0..255. */
 export const INPUT_RANGES = ['0,1', '0,255', '-1,1'] as const;

@@ -1,5 +1,5 @@
 /**
- * Small seeded pseudo-random number generation for the synthetic datasets.
+ * Small seeded pseudo-random number generation: the one RNG of the project (digit scenes, bootstrap, noise, tests).
  * Never uses Math.random: the same seed always gives the same sequence, on every platform
  * (only 32-bit integer arithmetic and one exact division by 2^32).
  */
