@@ -3,11 +3,11 @@
  * X + N(0, sigma^2) of the model input X (after preprocess), sigma = noise * (max X - min X), a body pass and a
  * gradient pass each; the sums of g, g^2 and g^3 over the copies go to d1, d2, d3 (the kernels'
  * smoothgradcamppAccumulate). A stays the clean input's. The noise comes from the project's one RNG
- * (src/data/rng.ts: mulberry32, Box-Muller normals) seeded with `seed`, restarted for every layer and target,
+ * (src/rng.ts: mulberry32, Box-Muller normals) seeded with `seed`, restarted for every layer and target,
  * so the same seed gives byte-identical maps.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../rng.js';
 import type { Kernels } from '../kernels/contract.js';
 import type { Plan } from '../model/plan.js';
 import type { TargetFunction } from '../model/pass.js';
