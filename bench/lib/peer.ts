@@ -12,14 +12,24 @@ const WORKER = path.join(ROOT, 'bench', 'peer', 'pgc_worker.py');
 /** One thread for the peer (torch.set_num_threads(1) in the worker, and the OpenMP / BLAS pools). */
 const ONE_THREAD = { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
 
-/** Why the peer cannot run here, or null when it can. */
+let python = 'python3';
+
+/**
+ * Why the peer cannot run here, or null when it can. The interpreter: $PYTHON, else Debian's /usr/bin/python3
+ * (where python3-torch installs), else python3 on the PATH: the first that imports torch, torchvision and cv2.
+ */
 export function peerUnavailable(): string | null {
   const dir = process.env.PGC_DIR;
   if (!dir) return 'PGC_DIR is not set (a pytorch-grad-cam checkout)';
   if (!existsSync(path.join(dir, 'pytorch_grad_cam'))) return `PGC_DIR=${dir} holds no pytorch_grad_cam/`;
-  const r = spawnSync('python3', ['-c', 'import torch, torchvision, cv2'], { encoding: 'utf8' });
-  if (r.status !== 0) return `python3 cannot import torch, torchvision and cv2 (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
-  return null;
+  const candidates = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
+  let last = '';
+  for (const p of candidates) {
+    const r = spawnSync(p, ['-c', 'import torch, torchvision, cv2'], { encoding: 'utf8' });
+    if (r.status === 0) { python = p; return null; }
+    last = `${p}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
+  }
+  return `no python3 imports torch, torchvision and cv2 (${last})`;
 }
 
 export interface Peer {
@@ -29,7 +39,7 @@ export interface Peer {
 }
 
 export async function startPeer(): Promise<Peer> {
-  const child: ChildProcessWithoutNullStreams = spawn('python3', [WORKER], {
+  const child: ChildProcessWithoutNullStreams = spawn(python, [WORKER], {
     env: { ...process.env, ...ONE_THREAD }, stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
