@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'CLASS_INDEX_OUT_OF_RANGE'
   | 'UNSUPPORTED_MODEL'
   | 'NUMERICAL'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  | 'WORKER';
 
 export class GradCamError extends Error {
   readonly code: ErrorCode;
@@ -75,4 +76,15 @@ export class NumericalError extends GradCamError {
 
 export class DisposedError extends GradCamError {
   constructor(what: string) { super('DISPOSED', `${what} was disposed; create a new one.`); }
+}
+
+/**
+ * A worker thread of an explainer pool failed outside the library's own checks (it crashed, ran out of memory,
+ * exited, or threw an untyped error). The message carries the worker's own message; `cause` its error.
+ */
+export class WorkerError extends GradCamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WORKER', message);
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
 }

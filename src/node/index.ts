@@ -16,3 +16,4 @@ export { builtinModels, resolveModel, loadBuiltinOrPath, MODELS_DIR, PACKAGE_ROO
 export {
   inputRangeOf, preprocessFor, parseInputRange, INPUT_RANGES, type InputRange, type ModelCardLike,
 } from '../cli/card.js';
+export { createExplainerPool, type ExplainerPool, type ExplainerPoolOptions, type PoolRequest } from './pool.js';
