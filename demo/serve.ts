@@ -1,6 +1,8 @@
 /**
  * A static file server for the built demo (node:http), on 127.0.0.1 only. Serves .wasm as
  * application/wasm (so WebAssembly.instantiateStreaming works) and nothing outside its folder.
+ * Pages are cross-origin isolated (COOP same-origin + COEP require-corp: SharedArrayBuffer, so tfjs loads its
+ * threaded SIMD binary); `{ isolated: false }` leaves the headers out (one thread). See docs/performance.md.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -16,8 +18,12 @@ const TYPES: Record<string, string> = {
 
 export interface Served { url: string; port: number; server: Server; close(): Promise<void> }
 
+/** The two headers that make a page cross-origin isolated (every resource here is same-origin). */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } as const;
+
 /** Serves `root` on 127.0.0.1:`port` (0 = any free port). */
-export function serve(root: string, port = 0): Promise<Served> {
+export function serve(root: string, port = 0, options: { isolated?: boolean } = {}): Promise<Served> {
+  const isolation = (options.isolated ?? true) ? ISOLATION_HEADERS : {};
   const base = path.resolve(root);
   const server = createServer((req, res) => {
     let rel: string;
@@ -34,7 +40,7 @@ export function serve(root: string, port = 0): Promise<Served> {
     if (!existsSync(file) || !statSync(file).isFile()) { res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`); return; }
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'content-length': statSync(file).size, 'cache-control': 'no-cache',
+      'content-length': statSync(file).size, 'cache-control': 'no-cache', ...isolation,
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
