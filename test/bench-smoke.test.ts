@@ -1,7 +1,9 @@
 // Smoke test of the benches: `bench/run.mjs kernels --quick` runs end to end (child processes included) and
 // writes a result file with every shape x stage x implementation, finite timings and ratios, and maps that
 // agree across implementations; `bench/run.mjs explain --quick` times every model's interleaved rows (wall and
-// CPU), records the machine, and leaks no tensors.
+// CPU), records the machine, and leaks no tensors; `bench/run.mjs browser --quick` (headless Chromium; skipped with
+// SKIP_BROWSER=1) shows the demo server's COOP/COEP headers at work: the isolated pages are cross-origin isolated
+// and load tfjs's threaded binary, the other is not and does not.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -81,6 +83,30 @@ test('bench/run.mjs explain --quick writes explain.json with interleaved rows, C
       }
       const b = m.breakdown['gradcam++ b1'];
       assert.ok(b && b.forward > 0 && b.total >= b.forward, `${m.model}: breakdown of an explanation`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('bench/run.mjs browser --quick: isolated pages get the threaded binary, the plain page does not', () => {
+  if (process.env.SKIP_BROWSER === '1') { console.log('browser bench smoke: skipped because SKIP_BROWSER=1'); return; }
+  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.mjs', 'browser', '--quick', '--out', out], {
+      cwd: root, encoding: 'utf8', timeout: 180_000,
+    });
+    assert.is(run.status, 0, `bench exited with ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    const res = JSON.parse(readFileSync(path.join(out, 'browser.json'), 'utf8'));
+    const pages = Object.entries(res.pages) as [string, { crossOriginIsolated: boolean; threadedBinary: boolean; threads: number }][];
+    assert.is(pages.length, 3);
+    for (const [name, p] of pages) {
+      const isolated = name.startsWith('isolated');
+      assert.is(p.crossOriginIsolated, isolated, `${name}: crossOriginIsolated`);
+      assert.is(p.threadedBinary, isolated, `${name}: tfjs's threaded binary`);
+      assert.ok(p.threads >= 1, `${name}: threads`);
+      const r = res.rows[name];
+      assert.ok(r && r.wall.median > 0 && r.n >= 1, `${name}: timed`);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
