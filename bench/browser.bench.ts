@@ -107,7 +107,7 @@ try {
     return { wall, cpu: treeCpuMs(pid) - c0 };
   };
   const rows = await interleave(Object.fromEntries(Object.entries(pages).map(([n, p]) => [n, { units: K, measured: runIn(p.page) }])),
-    { rounds, warmup, log });
+    { rounds, warmup, log, firstCallApart: !a.quick });
   mach.end = load();
   const [def, thr, one] = PAGES.map((p) => rows[p.name]!);
   const command = `npm run bench -- browser ${a.args.join(' ')}`.trim();

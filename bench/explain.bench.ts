@@ -92,7 +92,7 @@ async function benchOne(name: BenchModelName, peer: Peer | null): Promise<ModelR
     }
   }
   log(`${bm.title}: built in ${(buildMs / 1000).toFixed(1)} s; target ${ex.layer}; rows ${Object.keys(rows).join(', ')}`);
-  const stats = await interleave(rows, { rounds, warmup, log });
+  const stats = await interleave(rows, { rounds, warmup, log, firstCallApart: !a.quick });
   const leakedTensors = tf.memory().numTensors - before;
   const breakdown: ModelResult['breakdown'] = {};
   for (const [key, ts] of Object.entries(timings)) {

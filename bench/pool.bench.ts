@@ -56,7 +56,7 @@ async function benchOne(name: (typeof MODELS)[number]): Promise<PoolResult> {
         'in-process': { units: N, run: () => single.explain(images) },
         'pool 1 worker': { units: N, run: () => p1.explain(images) },
         [`pool ${W} workers`]: { units: N, run: () => pW.explain(images) },
-      }, { rounds, warmup, log });
+      }, { rounds, warmup, log, firstCallApart: !a.quick });
       const one = rows['pool 1 worker']!, many = rows[`pool ${W} workers`]!;
       return {
         model: name, title: bm.title, images: N, workers: W, startMs, rows,

@@ -87,6 +87,8 @@ export interface InterleaveOptions {
   rounds: number;
   /** Rounds run and discarded after each row's first call (default 1). */
   warmup?: number;
+  /** Time each row's first call apart, out of the statistics (default true; a smoke run saves the call). */
+  firstCallApart?: boolean;
   log?: (line: string) => void;
 }
 
@@ -108,13 +110,14 @@ export async function interleave<K extends string>(rows: Record<K, Row>, o: Inte
   const names = Object.keys(rows) as K[];
   const first = {} as Record<K, Sample>;
   const samples = Object.fromEntries(names.map((n) => [n, [] as Sample[]])) as Record<K, Sample[]>;
-  for (const n of names) first[n] = await sampleOf(rows[n]);
+  if (o.firstCallApart ?? true) for (const n of names) first[n] = await sampleOf(rows[n]);
   const warmup = o.warmup ?? 1;
   for (let r = 0; r < warmup + o.rounds; r++) {
     const got = {} as Record<K, Sample>;
     for (let i = 0; i < names.length; i++) {
       const n = names[(i + r) % names.length]!;
       got[n] = await sampleOf(rows[n]);
+      first[n] ??= got[n];
       if (r >= warmup) samples[n].push(got[n]);
     }
     o.log?.(`  ${r < warmup ? 'warm-up' : `round ${r + 1 - warmup}/${o.rounds}`}: ` +
