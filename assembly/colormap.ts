@@ -1,5 +1,5 @@
 // Colour and image kernels: jet colormap, heatmap overlay, explanation map (AssemblyScript, SIMD).
-// Twin: src/reference/colormap.ts, which also defines the jet lookup table (JET_LUT): the host writes it into
+// Twin: src/kernels/js/colormap.ts, which also defines the jet lookup table (JET_LUT): the host writes it into
 // this module's memory once and passes its address as `lut` (256 RGBA entries, 1024 bytes), so the table
 // has one definition.
 //

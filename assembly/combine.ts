@@ -1,5 +1,5 @@
 // Weighted sum of the activation channels and ReLU + min-max normalisation (AssemblyScript, f32x4 SIMD).
-// Layout and conventions: see weights.ts. Twin: src/reference/combine.ts.
+// Layout and conventions: see weights.ts. Twin: src/kernels/js/combine.ts.
 
 @inline function f4(i: i32): usize {
   return <usize>i << 2;

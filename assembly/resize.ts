@@ -1,4 +1,4 @@
-// Bilinear resize of one channel with half-pixel centres (AssemblyScript, f32x4 SIMD). Twin: src/reference/resize.ts.
+// Bilinear resize of one channel with half-pixel centres (AssemblyScript, f32x4 SIMD). Twin: src/kernels/js/resize.ts.
 //
 // Convention (tf.image.resizeBilinear(x, size, alignCorners = false, halfPixelCenters = true), TF2's
 // tf.image.resize, OpenCV's cv2.resize INTER_LINEAR), per axis, for output index r of R from n inputs:

@@ -4,7 +4,7 @@
 // k one of K channels. Every pointer is a byte offset into this module's memory; every kernel writes only
 // into its output (and `scratch`) and allocates nothing. The channel loops are contiguous, so they are
 // vectorised over k, four channels per f32x4, with a scalar loop for the K % 4 tail.
-// The plain-TypeScript twin is src/reference/weights.ts; test/kernels.test.ts runs one table against both.
+// The plain-TypeScript twin is src/kernels/js/weights.ts; test/kernels.test.ts runs one table against both.
 
 /** Byte offset of float element `i`. */
 @inline function f4(i: i32): usize {
@@ -81,48 +81,59 @@ export function gradcamWeights(g: usize, Z: i32, K: i32, out: usize): void {
  * Grad-CAM++ weights (Chattopadhyay et al. 2018, Eq. 19, with the logit S: exp(S) cancels inside alpha
  * and scales every weight by one positive factor, so it is dropped):
  *   scratch[k] = sumA[k] = sum_p a[p*K + k]
- *   out[k] = sum_p alpha[p,k] * max(g[p*K + k], 0),  alpha as in alpha4.
+ *   out[k] = sum_p alpha[p,k] * max(g[p*K + k], 0),  alpha = 1 / (2 + sumA * g); 0 where g == 0 or |2 + sumA g| < eps.
  * `eps` is EPS of src/constants.ts, passed in by the host (one source of truth).
+ *
+ * Computed in float64, as the TypeScript twin is, so both give the same float32 results bit for bit. This
+ * matters next to the singularity 2 + sumA * g = 0 (a target with negative activations, e.g. no ReLU after
+ * it): there alpha reaches 1/eps, and float32 arithmetic (whose rounding of 2 + sumA * g is ~2e-7) put a
+ * position on different sides of the eps guard in the two kernels (maps 3 % apart, weights up to 40x).
+ * Channels go four at a time (two f64x2 per block), positions in ascending order within a channel: the
+ * twin's summation order. sumA is rounded to float32 in scratch and used rounded, as the twin does.
  */
-export function gradcamppWeights(a: usize, g: usize, Z: i32, K: i32, scratch: usize, out: usize, eps: f32): void {
-  sumOverPositions(a, Z, K, scratch);
+export function gradcamppWeights(a: usize, g: usize, Z: i32, K: i32, scratch: usize, out: usize, eps: f64): void {
   const K4 = K & ~3;
-  const zero = f32x4.splat(0);
-  const two = f32x4.splat(2);
-  const vEps = f32x4.splat(eps);
-  for (let k = 0; k < K4; k += 4) v128.store(out + f4(k), zero);
-  for (let k = K4; k < K; k++) store<f32>(out + f4(k), 0);
-  for (let p = 0; p < Z; p++) {
-    const row = g + f4(p * K);
-    for (let k = 0; k < K4; k += 4) {
-      const o = out + f4(k);
-      const gv = v128.load(row + f4(k));
-      const al = alpha4(v128.load(scratch + f4(k)), gv, two, vEps, zero);
-      v128.store(o, f32x4.add(v128.load(o), f32x4.mul(al, f32x4.max(gv, zero))));
+  const zero = f64x2.splat(0);
+  const two = f64x2.splat(2);
+  const one = f64x2.splat(1);
+  const vEps = f64x2.splat(eps);
+  for (let k = 0; k < K4; k += 4) {
+    let s0 = zero, s1 = zero;
+    for (let p = 0; p < Z; p++) {
+      const v = v128.load(a + f4(p * K + k));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
     }
-    for (let k = K4; k < K; k++) {
-      const o = out + f4(k);
-      const gv = load<f32>(row + f4(k));
-      const al = alpha1(load<f32>(scratch + f4(k)), gv, eps);
-      store<f32>(o, load<f32>(o) + al * Mathf.max(gv, 0));
+    const sumA = i32x4.shuffle(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5);
+    v128.store(scratch + f4(k), sumA);
+    const a0 = f64x2.promote_low_f32x4(sumA);
+    const a1 = f64x2.promote_low_f32x4(i32x4.shuffle(sumA, sumA, 2, 3, 0, 1));
+    let w0 = zero, w1 = zero;
+    for (let p = 0; p < Z; p++) {
+      const gv = v128.load(g + f4(p * K + k));
+      const g0 = f64x2.promote_low_f32x4(gv);
+      const g1 = f64x2.promote_low_f32x4(i32x4.shuffle(gv, gv, 2, 3, 0, 1));
+      const d0 = f64x2.add(two, f64x2.mul(a0, g0));
+      const d1 = f64x2.add(two, f64x2.mul(a1, g1));
+      const al0 = v128.and(f64x2.div(one, d0), v128.and(f64x2.ne(g0, zero), f64x2.ge(f64x2.abs(d0), vEps)));
+      const al1 = v128.and(f64x2.div(one, d1), v128.and(f64x2.ne(g1, zero), f64x2.ge(f64x2.abs(d1), vEps)));
+      w0 = f64x2.add(w0, f64x2.mul(al0, f64x2.max(g0, zero)));
+      w1 = f64x2.add(w1, f64x2.mul(al1, f64x2.max(g1, zero)));
     }
+    v128.store(out + f4(k), i32x4.shuffle(f32x4.demote_f64x2_zero(w0), f32x4.demote_f64x2_zero(w1), 0, 1, 4, 5));
   }
-}
-
-/** The alpha[p*K + k] of gradcamppWeights (Z*K floats into out; sumA into scratch, K floats). */
-export function gradcamppAlpha(a: usize, g: usize, Z: i32, K: i32, scratch: usize, out: usize, eps: f32): void {
-  sumOverPositions(a, Z, K, scratch);
-  const K4 = K & ~3;
-  const zero = f32x4.splat(0);
-  const two = f32x4.splat(2);
-  const vEps = f32x4.splat(eps);
-  for (let p = 0; p < Z; p++) {
-    const base = f4(p * K);
-    for (let k = 0; k < K4; k += 4) {
-      v128.store(out + base + f4(k), alpha4(v128.load(scratch + f4(k)), v128.load(g + base + f4(k)), two, vEps, zero));
+  for (let k = K4; k < K; k++) {
+    let s: f64 = 0;
+    for (let p = 0; p < Z; p++) s += <f64>load<f32>(a + f4(p * K + k));
+    const sumA = <f32>s;
+    store<f32>(scratch + f4(k), sumA);
+    let w: f64 = 0;
+    for (let p = 0; p < Z; p++) {
+      const gv = <f64>load<f32>(g + f4(p * K + k));
+      const d: f64 = 2 + <f64>sumA * gv;
+      const alpha: f64 = gv != 0 && Math.abs(d) >= eps ? 1 / d : 0;
+      w += alpha * Math.max(gv, 0);
     }
-    for (let k = K4; k < K; k++) {
-      store<f32>(out + base + f4(k), alpha1(load<f32>(scratch + f4(k)), load<f32>(g + base + f4(k)), eps));
-    }
+    store<f32>(out + f4(k), <f32>w);
   }
 }

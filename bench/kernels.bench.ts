@@ -10,6 +10,8 @@
 //   whose own time is reported as "instantiate"); median over several child processes. The map and the
 //   stages are measured in different children, so each first call is really the first.
 // - ratio: tfjs time / this time, from the same run (> 1: faster than tfjs ops).
+// - the kernels of the methods past the paper (bench/kernels-methods.ts): AS vs the TS twin, warm only, their
+//   samples interleaved the same way; with the agreement of their outputs.
 // The inputs are resident (regions of the kernels; tensors for tfjs). tfjs timings include dataSync() of the
 // stage's output (what a caller needs; the wasm backend runs ops synchronously); the kernels write their
 // output in place.
@@ -24,11 +26,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useWasmBackend } from '../src/backend.js';
-import { createKernels, getKernels, type Kernels } from '../src/bindings/index.js';
-import { kernelsWasmBytes } from '../src/bindings/loader.js';
+import { createKernels, getKernels, type Kernels } from '../src/kernels/index.js';
+import { kernelsWasmBytes } from '../src/kernels/wasm/loader.js';
 import { EPS } from '../src/constants.js';
 import { load } from './lib/machine.js';
 import { median, timeOnce, timeWarm, type Stat, type WarmStat } from './lib/timing.js';
+import { METHOD_KERNELS, methodRunners, relDiff, type MethodKernel } from './kernels-methods.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -57,6 +60,16 @@ export interface Result {
   rows: Row[];
   instantiate: Stat;
   agreement: Array<{ shape: string; maxAbsDiff: { js: number; tfjs: number } }>;
+  /** The kernels of the methods past the paper (bench/kernels-methods.ts): AS vs the TS twin, warm. */
+  methodRows: MethodRow[];
+}
+export interface MethodRow {
+  shape: string; dims: string; kernel: MethodKernel;
+  warm: { wasm: WarmStat; js: WarmStat };
+  /** js time / wasm time (> 1: the AS kernel is faster). */
+  speedupVsJs: number;
+  /** max |wasm - js| / max |js| of the kernel's output on the same inputs. */
+  maxRelDiff: number;
 }
 
 // ------------------------------------------------------------------------------------------ inputs
@@ -256,6 +269,9 @@ export async function runKernelsBench(opts: { quick?: boolean; log?: (s: string)
   const cold = quick ? [] as ColdReport[] : await coldDone;
 
   const wasm = await getKernels('wasm'), js = await getKernels('js');
+  // The method kernels get kernels of their own (their regions do not disturb the stages' ones).
+  const methodKernels = { wasm: await createKernels('wasm'), js: await createKernels('js') };
+  const methodRows: MethodRow[] = [];
   const rows: Row[] = [];
   const agreement: Result['agreement'] = [];
   type Warm = Partial<Record<Stage, Record<Impl, WarmStat>>>;
@@ -273,6 +289,17 @@ export async function runKernelsBench(opts: { quick?: boolean; log?: (s: string)
     }
     runners.tfjs.dispose();
     warmAll.push({ si, s, dims, warm });
+    log(`warm: method kernels, ${dims}...`);
+    const { a, g } = inputs(s);
+    const mw = methodRunners(methodKernels.wasm, s, a, g, [OUT_H, OUT_W]);
+    const mj = methodRunners(methodKernels.js, s, a, g, [OUT_H, OUT_W]);
+    for (const kernel of METHOD_KERNELS) {
+      mw.run[kernel]();
+      mj.run[kernel]();
+      const maxRelDiff = relDiff(mw.output[kernel](), mj.output[kernel]());
+      const t = timeWarm({ wasm: mw.run[kernel], js: mj.run[kernel] }, quick);
+      methodRows.push({ shape: s.name, dims, kernel, warm: t, speedupVsJs: t.js.median_us / t.wasm.median_us, maxRelDiff });
+    }
   }
   if (quick) cold.push(...(await coldDone));
   for (const { si, s, dims, warm } of warmAll) {
@@ -307,6 +334,7 @@ export async function runKernelsBench(opts: { quick?: boolean; log?: (s: string)
     rows,
     instantiate: { median_us: median(inst), min_us: Math.min(...inst), n: inst.length },
     agreement,
+    methodRows,
   };
 }
 
@@ -341,6 +369,16 @@ export function markdown(res: Result): string {
   }
   lines.push('', `Instantiating the AS module (base64 decode + compile + instantiate, cold process): median ` +
     `${fmt(res.instantiate.median_us)} over ${res.instantiate.n}.`, '');
+  lines.push('Kernels of the methods past the paper (AS vs its TS twin, warm, interleaved samples; scorecamMasks = ' +
+    'channelPlanes + normalizePlanes of the K maps at the layer size; fuseMaps = three ' +
+    `${res.config.output.join('x')} maps; max rel diff = max |AS - TS| / max |TS| of the output):`, '');
+  lines.push('| layer | kernel | AS wasm warm | TS js warm | AS vs TS | max rel diff |');
+  lines.push('|---|---|--:|--:|--:|--:|');
+  for (const r of res.methodRows) {
+    lines.push(`| ${r.dims} | ${r.kernel} | ${fmt(r.warm.wasm.median_us)} | ${fmt(r.warm.js.median_us)} | ` +
+      `${fx(r.speedupVsJs)} | ${r.maxRelDiff.toExponential(1)} |`);
+  }
+  lines.push('');
   lines.push('Agreement of the 224x224 map (max |difference| vs the AS kernels): ' +
     res.agreement.map((a) => `${a.shape}: js ${a.maxAbsDiff.js.toExponential(1)}, tfjs ${a.maxAbsDiff.tfjs.toExponential(1)}`).join('; ') + '.', '');
   return lines.join('\n');

@@ -1,5 +1,5 @@
 // Compiles the AssemblyScript kernels (assembly/index.ts, asconfig.json target "release", SIMD on) and writes
-// src/bindings/kernels-wasm.generated.ts: the .wasm bytes as a base64 string, so the same TypeScript source
+// src/kernels/wasm/kernels-wasm.generated.ts: the .wasm bytes as a base64 string, so the same TypeScript source
 // loads the kernels in Node and in browsers with no file path and no fetch.
 //
 //   node scripts/build-wasm.mjs            rebuild only if assembly/*.ts, asconfig.json or asc changed
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const generated = path.join(root, 'src/bindings/kernels-wasm.generated.ts');
+const generated = path.join(root, 'src/kernels/wasm/kernels-wasm.generated.ts');
 const wasmOut = path.join(root, 'build/kernels.wasm');
 const force = process.argv.includes('--force');
 

@@ -16,3 +16,34 @@ export const DEFAULT_METHOD = 'gradcam++';
 
 /** Default opacity of the heatmap in overlay(). */
 export const DEFAULT_OVERLAY_ALPHA = 0.5;
+
+/**
+ * Eigen-CAM's power iteration (src/kernels: eigencamMap): at most EIGEN_MAX_ITER iterations, stopping when no
+ * component of the unit vector moves by EIGEN_TOL or more between two iterations. Its error shrinks as
+ * (s2/s1)^2 per iteration (s1, s2 the first two singular values of the centred activations) and ends near
+ * EIGEN_TOL / (1 - (s2/s1)^2): ~1e-5 of the map for random post-ReLU activations (s2^2/s1^2 ~ 0.95-0.98).
+ */
+export const EIGEN_MAX_ITER = 1000;
+export const EIGEN_TOL = 1e-7;
+
+/**
+ * The wasm kernels keep at most this much memory between calls (bytes): a call that needs more (a huge
+ * outputSize) grows the module memory, and the next smaller reserve(), or release(), moves the kernels to a fresh
+ * instance, since a WebAssembly.Memory cannot shrink.
+ */
+export const KERNEL_MEMORY_KEEP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The largest heatmap (outputSize, or the image size by default) in pixels: 8192 x 8192 (256 MiB of float32
+ * in the kernels for the duration of the call; see KERNEL_MEMORY_KEEP_BYTES for what stays after it). For larger
+ * displays, explain at a smaller size and upscale the heatmap.
+ */
+export const MAX_OUTPUT_PIXELS = 8192 * 8192;
+
+/**
+ * The largest magnitude a model input value (after preprocess) may have: 1e15. Real image models take pixels
+ * in [0,1], [-1,1] or [0,255]; values near float32's limit (3.4e38) overflow inside the model, where
+ * max-pooling and ReLU can turn the NaN back into ordinary numbers and a normal-looking but meaningless map.
+ * 1e15 leaves a factor of 1e23 for the gains of the layers before float32 overflows.
+ */
+export const MAX_INPUT_MAGNITUDE = 1e15;

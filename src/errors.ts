@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'UNSUPPORTED_MODEL'
   | 'NUMERICAL'
   | 'DISPOSED'
+  | 'BACKEND'
+  | 'MODEL_FILE'
+  | 'WASM_BACKEND'
   | 'WORKER';
 
 export class GradCamError extends Error {
@@ -27,13 +30,18 @@ export class InvalidInputError extends GradCamError {
   constructor(message: string) { super('INVALID_INPUT', message); }
 }
 
-/** `layer` names no layer usable as a target. `candidates` lists the ones that are. */
+/** How many candidate names an UnknownLayerError message shows (all are in `candidates`). */
+const SHOWN_CANDIDATES = 12;
+
+/** `layer` names no layer (or graph node) usable as a target. `candidates` lists the ones that are. */
 export class UnknownLayerError extends GradCamError {
   readonly candidates: string[];
   constructor(name: string, candidates: string[]) {
-    super('UNKNOWN_LAYER',
-      `No usable target layer named "${name}". Layers with a 4-D spatial output: ` +
-      (candidates.length ? candidates.join(', ') : '(none)') + '.');
+    const shown = candidates.length > SHOWN_CANDIDATES
+      ? `${candidates.slice(-SHOWN_CANDIDATES).join(', ')} (the last ${SHOWN_CANDIDATES} of ${candidates.length}; ` +
+        'error.candidates lists all)'
+      : candidates.length ? candidates.join(', ') : '(none)';
+    super('UNKNOWN_LAYER', `No usable target layer named "${name}". Layers with a 4-D spatial output: ${shown}.`);
     this.candidates = candidates;
   }
 }
@@ -76,6 +84,28 @@ export class NumericalError extends GradCamError {
 
 export class DisposedError extends GradCamError {
   constructor(what: string) { super('DISPOSED', `${what} was disposed; create a new one.`); }
+}
+
+/**
+ * The tfjs backend is not the one asked for. The library does not switch an app's backend by itself:
+ * the message says how to (useWasmBackend(), or the `backend` option).
+ */
+export class BackendError extends GradCamError {
+  constructor(message: string) { super('BACKEND', message); }
+}
+
+/** A model file (model.json, weights, labels.json) is missing, malformed, too large or outside the model folder. */
+export class ModelFileError extends GradCamError {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super('MODEL_FILE', message);
+    this.file = file;
+  }
+}
+
+/** The tfjs wasm backend could not start (most often: its .wasm files are not where the page looks). */
+export class WasmBackendError extends GradCamError {
+  constructor(message: string) { super('WASM_BACKEND', message); }
 }
 
 /**

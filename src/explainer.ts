@@ -6,58 +6,36 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from './backend.js';
-import { getKernels } from './bindings/index.js';
-import type { Kernels } from './bindings/types.js';
-import { copyTensorInto } from './bindings/tensor-io.js';
+import { getKernels } from './kernels/index.js';
+import type { Kernels } from './kernels/contract.js';
+import { copyTensorInto } from './kernels/tensor-io.js';
 import { DEFAULT_METHOD } from './constants.js';
 import {
-  ClassIndexError, DisposedError, InvalidInputError, MethodNotApplicableError, NumericalError,
+  BackendError, DisposedError, InvalidInputError, MethodNotApplicableError, NumericalError, UnknownMethodError,
 } from './errors.js';
-import { imageSize, toBatch, type ImageInput, type Preprocess } from './image.js';
-import { getMethod, METHODS, type MethodName } from './methods/registry.js';
+import { imageSize, toBatch, type ImageInput } from './image.js';
+import { METHODS, METHOD_NAMES, type MethodName } from './methods/registry.js';
 import type { Method } from './methods/types.js';
-import { makePlan, type Plan } from './model/plan.js';
-import { runBody, runHead, runHeadWithGrad } from './model/pass.js';
+import { labelsOf } from './model/labels.js';
+import { checkModel, makePlan, type ExplainableModel, type Plan } from './model/plan.js';
+import { runHead, runHeadWithGrad, type TargetFunction } from './model/pass.js';
+import {
+  checkBackend, checkCommonOptions, checkLabels, checkOptions, kindOf, resolveMethods, resolveTargets, sizeOf,
+  type ExplainerOptions, type ExplainOptions, type ExplainRequest, type Targets,
+} from './options.js';
 
-export type OutputSize = [height: number, width: number] | { width: number; height: number };
-
-export interface ExplainerOptions {
-  /** Target layer name; default: the last layer with a 4-D output of spatial size > 1. */
-  layer?: string;
-  /** Applied to the float32 [1, H, W, C] batch before the model (default: none). */
-  preprocess?: Preprocess;
-  /** Size of `heatmap`; default: the input image's size. */
-  outputSize?: OutputSize;
-  /** 'wasm' (AssemblyScript SIMD, default) or 'js' (the plain TypeScript reference kernels). */
-  kernels?: 'wasm' | 'js';
-  /** 'wasm' (default) selects the tfjs wasm backend; 'current' keeps whatever backend is active. */
-  backend?: 'wasm' | 'current';
-}
-
-export interface ExplainOptions extends ExplainerOptions {
-  /** 'cam' | 'gradcam' | 'gradcam++' (default 'gradcam++'). */
-  method?: MethodName;
-  /** The class to explain; default: the top-1 prediction. */
-  classIndex?: number;
-}
-
-export interface ExplainRequest {
-  /** Methods computed from ONE forward/backward pass per class; default ['gradcam++']. */
-  methods?: readonly MethodName[];
-  /** Class(es) to explain. Default: the top `topK` predictions. */
-  classIndex?: number | readonly number[];
-  /** Explain the top-k predicted classes (default 1); ignored when classIndex is given. */
-  topK?: number;
-  preprocess?: Preprocess;
-  outputSize?: OutputSize;
-}
+export type { TargetFunction };
+export type { ExplainerOptions, ExplainOptions, ExplainRequest, OutputSize } from './options.js';
 
 export interface Explanation {
   readonly method: MethodName;
+  /** The explained class; -1 for a function target. */
   readonly classIndex: number;
-  /** The class score before softmax/sigmoid. */
+  /** The class name, when labels are known (undefined for a function target). */
+  readonly label?: string;
+  /** The explained score S: the class score before softmax/sigmoid, or the target function's value. */
   readonly logit: number;
-  /** softmax (or sigmoid, for a sigmoid output) of the logits at classIndex. */
+  /** softmax (or sigmoid, for a sigmoid output) of the logits at classIndex; NaN for a function target (no class). */
   readonly probability: number;
   readonly layer: string;
   /** The low-resolution map after ReLU, min-max normalised to [0,1], row-major camHeight x camWidth. */
@@ -72,7 +50,7 @@ export interface Explanation {
   readonly weights: Float32Array;
 }
 
-export interface Prediction { classIndex: number; logit: number; probability: number }
+export interface Prediction { classIndex: number; logit: number; probability: number; label?: string }
 
 export interface ImageExplanations {
   readonly layer: string;
@@ -84,7 +62,7 @@ export interface ImageExplanations {
   readonly explanations: Explanation[];
   /** Milliseconds: input preparation, forward (body), head + gradients, kernels (maps), total. */
   readonly timings: { prepare: number; forward: number; gradients: number; maps: number; total: number };
-  /** The explanation of one method (and class; default the first explained). */
+  /** The explanation of one method (and class; default the first explained; -1 for a function target). */
   get(method: MethodName, classIndex?: number): Explanation | undefined;
 }
 
@@ -106,32 +84,41 @@ function topClasses(logits: Float32Array, k: number): number[] {
   return Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
 }
 
-function sizeOf(size: OutputSize | undefined, fallback: { height: number; width: number }): { height: number; width: number } {
-  const s = size == null ? fallback : Array.isArray(size) ? { height: size[0], width: size[1] } : size;
-  if (!Number.isInteger(s.height) || !Number.isInteger(s.width) || s.height < 1 || s.width < 1) {
-    throw new InvalidInputError(`outputSize must be positive integers, got ${JSON.stringify(size)}.`);
-  }
-  return s;
+function checkFinite(v: Float32Array, what: () => string): void {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new NumericalError(what());
 }
 
 export class Explainer {
   readonly plan: Plan;
   readonly layer: string;
   readonly kernels: Kernels;
+  readonly model: ExplainableModel;
+  readonly labels: readonly string[] | undefined;
   private readonly options: ExplainerOptions;
   private disposed = false;
 
-  private constructor(plan: Plan, kernels: Kernels, options: ExplainerOptions) {
+  private constructor(model: ExplainableModel, plan: Plan, kernels: Kernels, options: ExplainerOptions) {
+    this.model = model;
     this.plan = plan;
     this.layer = plan.layer;
     this.kernels = kernels;
     this.options = options;
+    this.labels = checkLabels(options.labels ?? labelsOf(model), plan.numClasses);
   }
 
-  static async create(model: tf.LayersModel, options: ExplainerOptions = {}): Promise<Explainer> {
-    if ((options.backend ?? 'wasm') === 'wasm') await useWasmBackend();
+  static async create(model: ExplainableModel, options: ExplainerOptions = {}): Promise<Explainer> {
+    checkOptions(options, 'The options');
+    checkCommonOptions(options);
+    checkModel(model);
+    await tf.ready();
+    if (options.backend === 'wasm' && tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) {
+      throw new BackendError("backend: 'wasm' was asked for, but the tfjs wasm backend could not be initialised.");
+    }
+    // registers the gradient kernels the wasm backend lacks (it switches nothing: wasm is active here)
+    if (tf.getBackend() === 'wasm') await useWasmBackend();
+    checkBackend(options.backend);
     const kernels = await getKernels(options.kernels ?? 'wasm');
-    return new Explainer(makePlan(model, options.layer), kernels, options);
+    return new Explainer(model, makePlan(model, options.layer), kernels, { ...options });
   }
 
   /** Methods that apply to this model, and why the others do not. */
@@ -143,32 +130,37 @@ export class Explainer {
 
   async explain(images: ImageInput | readonly ImageInput[], request: ExplainRequest = {}): Promise<ImageExplanations[]> {
     if (this.disposed) throw new DisposedError('This explainer');
-    const list = Array.isArray(images) ? images : [images as ImageInput];
-    const methods = (request.methods ?? [DEFAULT_METHOD as MethodName]).map((n) => getMethod(n));
-    if (methods.length === 0) throw new InvalidInputError('methods is empty; pass at least one of cam, gradcam, gradcam++.');
+    checkOptions(request, 'The request');
+    checkBackend(this.options.backend);
+    checkModel(this.model);
+    const list = Array.isArray(images) ? images as ImageInput[] : [images as ImageInput];
+    if (list.length === 0) throw new InvalidInputError('No images to explain (an empty list).');
+    list.forEach((image) => imageSize(image));
+    const methods = resolveMethods(request.methods);
     for (const m of methods) {
       if (m.needsCamHead && 'reason' in this.plan.cam) throw new MethodNotApplicableError(m.name, this.plan.cam.reason);
     }
-    const classes = request.classIndex == null ? null : ([] as number[]).concat(request.classIndex as number | number[]);
-    for (const c of classes ?? []) {
-      if (!Number.isInteger(c) || c < 0 || c >= this.plan.numClasses) throw new ClassIndexError(c, this.plan.numClasses);
+    const targets = resolveTargets(request, this.plan.numClasses);
+    const camOnly = methods.find((m) => !m.needsGradients);
+    if (targets.kind === 'function' && camOnly) {
+      throw new MethodNotApplicableError(camOnly.name, `${camOnly.title} explains a class, not a target function: ` +
+        'pass a class index as target, or use a gradient method (gradcam, gradcam++).');
     }
-    const topK = request.topK ?? 1;
-    if (!Number.isInteger(topK) || topK < 1 || topK > this.plan.numClasses) {
-      throw new InvalidInputError(`topK must be an integer in 1..${this.plan.numClasses}, got ${topK}.`);
+    if (request.preprocess != null && typeof request.preprocess !== 'function') {
+      throw new InvalidInputError(`preprocess must be a function (batch: tf.Tensor4D) => tf.Tensor4D; got ${kindOf(request.preprocess)}.`);
     }
-    return list.map((image) => this.explainOne(image, methods, classes, topK, request));
+    const labels = request.labels != null ? checkLabels(request.labels, this.plan.numClasses) : this.labels;
+    return list.map((image) => this.explainOne(image, methods, targets, request, labels));
   }
 
-  private explainOne(image: ImageInput, methods: Method[], classes: number[] | null, topK: number,
-    request: ExplainRequest): ImageExplanations {
+  private explainOne(image: ImageInput, methods: Method[], targets: Targets, request: ExplainRequest,
+    labels: readonly string[] | undefined): ImageExplanations {
     const { plan, kernels } = this;
     const t0 = performance.now();
-    const inputShape = plan.graph.input.shape;
     const out = sizeOf(request.outputSize ?? this.options.outputSize, imageSize(image));
-    const batch = toBatch(image, inputShape, request.preprocess ?? this.options.preprocess);
+    const batch = toBatch(image, plan.inputShape, request.preprocess ?? this.options.preprocess);
     const t1 = performance.now();
-    const body = (() => { try { return runBody(plan, batch); } finally { batch.dispose(); } })();
+    const body = (() => { try { return plan.body(batch); } finally { batch.dispose(); } })();
     const t2 = performance.now();
     try {
       const Z = plan.camHeight * plan.camWidth, K = plan.channels, N = plan.numClasses;
@@ -180,64 +172,76 @@ export class Explainer {
       });
       const { a, g, w, scratch, cam, heat, dense } = r.f32;
       copyTensorInto(body.a, a);
-      if (needCam && !('reason' in plan.cam)) copyTensorInto(plan.cam.dense.getWeights()[0], dense);
+      checkFinite(a, () => `The activations at "${plan.layer}" hold NaN or Infinity for this input (the model overflowed). ` +
+        'Check the pixel range and the preprocessing (e.g. scale pixels as the model was trained).');
+      if (needCam && !('reason' in plan.cam)) dense.set(plan.cam.kernel());
 
+      // Decide what to explain first (a forward pass, when the top classes are asked for), then differentiate.
       let logits: Float32Array | null = null;
-      let order: number[] = classes ?? [];
-      const pick = (l: Float32Array): number => {
-        checkLogits(l);
-        if (!classes) order = topClasses(l, topK);
-        return order[0];
-      };
+      if (targets.kind === 'top' || !needGrad) {
+        logits = runHead(plan, body);
+        checkLogits(logits);
+      }
+      const order: (number | TargetFunction)[] = targets.kind === 'top' ? topClasses(logits!, targets.k)
+        : targets.kind === 'classes' ? targets.classes : [targets.fn];
       let tGrad = 0, tMaps = 0;
       const explanations: Explanation[] = [];
-      let probs: Float32Array | null = null;
-      for (let ci = 0; ; ci++) {
+      for (const target of order) {
         let s = performance.now();
-        let c: number;
+        let score: number;
         if (needGrad) {
-          const res = runHeadWithGrad(plan, body, ci === 0 ? pick : () => order[ci]);
-          try { copyTensorInto(res.grad, g); } finally { res.grad.dispose(); }
+          const res = runHeadWithGrad(plan, body, target);
+          if (res.error !== null) throw targetError(res.error);
+          try {
+            checkLogits(res.logits);
+            copyTensorInto(res.grad!, g);
+          } finally {
+            res.grad!.dispose();
+          }
           logits ??= res.logits;
-          c = res.classIndex;
+          score = res.score;
+          if (!Number.isFinite(score)) {
+            throw new NumericalError(`The target function returned ${score}; it must return a finite score.`);
+          }
+          checkFinite(g, () => `The gradients at "${plan.layer}" hold NaN or Infinity for this input. ` +
+            'Check the model weights and the preprocessing.');
         } else {
-          logits ??= runHead(plan, body);
-          if (ci === 0) pick(logits);
-          c = order[ci];
+          score = logits![target as number];
         }
-        probs ??= probabilities(logits, plan.outputActivation);
         tGrad += performance.now() - s;
         s = performance.now();
+        const probs = probabilities(logits!, plan.outputActivation);
+        const c = typeof target === 'number' ? target : -1;
         for (const m of methods) {
           m.channelWeights({ kernels, a, g, Z, K, scratch, classIndex: c, denseKernel: dense, numClasses: N, out: w });
           kernels.weightedSum(a, w, Z, K, cam);
-          for (let p = 0; p < Z; p++) {
-            if (!Number.isFinite(cam[p])) {
-              throw new NumericalError(`The ${m.title} map of class ${c} has non-finite values: the model's activations ` +
-                `or gradients at "${plan.layer}" hold NaN or Infinity for this input. Check the weights and the preprocessing.`);
-            }
-          }
+          checkFinite(cam, () => `The ${m.title} map${c >= 0 ? ` of class ${c}` : ''} has non-finite values: the model's activations ` +
+            `or gradients at "${plan.layer}" are too large for float32. Check the weights and the preprocessing.`);
           kernels.reluNormalize(cam, Z);
           kernels.resizeBilinear(cam, plan.camHeight, plan.camWidth, heat, out.height, out.width);
           explanations.push({
-            method: m.name as MethodName, classIndex: c, logit: logits[c], probability: probs[c], layer: plan.layer,
+            method: m.name as MethodName, classIndex: c, label: c >= 0 ? labels?.[c] : undefined, logit: score,
+            probability: c >= 0 ? probs[c] : NaN, layer: plan.layer,
             cam: cam.slice(), camWidth: plan.camWidth, camHeight: plan.camHeight,
             heatmap: heat.slice(), width: out.width, height: out.height, weights: w.slice(),
           });
         }
         tMaps += performance.now() - s;
-        if (ci + 1 >= order.length) break;
       }
-      const top = topClasses(logits!, Math.min(5, N)).map((k) => ({ classIndex: k, logit: logits![k], probability: probs![k] }));
+      const probs = probabilities(logits!, plan.outputActivation);
+      const top = topClasses(logits!, Math.min(5, N)).map((k) => ({
+        classIndex: k, logit: logits![k], probability: probs[k], ...(labels ? { label: labels[k] } : {}),
+      }));
       const total = performance.now() - t0;
       return {
-        layer: plan.layer, logits: logits!, probabilities: probs!, top, explanations,
+        layer: plan.layer, logits: logits!, probabilities: probs, top, explanations,
         timings: { prepare: t1 - t0, forward: t2 - t1, gradients: tGrad, maps: tMaps, total },
         get: (method, classIndex) =>
           explanations.find((e) => e.method === method && (classIndex == null || e.classIndex === classIndex)),
       };
     } finally {
       body.dispose();
+      kernels.release();   // after a huge outputSize, give the kernel memory back (the outputs are copies)
     }
   }
 
@@ -246,39 +250,62 @@ export class Explainer {
   }
 }
 
-function checkLogits(l: Float32Array): void {
-  for (const v of l) {
-    if (!Number.isFinite(v)) {
-      throw new NumericalError('The model produced non-finite class scores (NaN or Infinity) for this input. ' +
-        'Check the model weights and the preprocessing (e.g. scale pixels as the model was trained).');
-    }
+function targetError(e: unknown): Error {
+  const bad = (e as { badResult?: string } | null)?.badResult;
+  if (bad) {
+    return new InvalidInputError(`The target function must return a float32 scalar (e.g. logits.gather(3) or ` +
+      `logits.slice(0, 2).sum()); it returned ${bad}.`);
   }
+  return e instanceof Error ? e : new InvalidInputError(`The target function threw ${String(e)}.`);
 }
 
-/** Prepares the split model once and explains many images. */
-export function createExplainer(model: tf.LayersModel, options: ExplainerOptions = {}): Promise<Explainer> {
+function checkLogits(l: Float32Array): void {
+  checkFinite(l, () => 'The model produced non-finite class scores (NaN or Infinity) for this input. ' +
+    'Check the model weights and the preprocessing (e.g. scale pixels as the model was trained).');
+}
+
+/** Prepares the split model once and explains many images. Accepts a tf.LayersModel or a tf.GraphModel. */
+export function createExplainer(model: ExplainableModel, options: ExplainerOptions = {}): Promise<Explainer> {
   return Explainer.create(model, options);
 }
 
-const cache = new WeakMap<tf.LayersModel, Map<string, Explainer>>();
+/** Explainers of explainWasm, per model and per the options that shape them (layer, kernels, backend). */
+const cache = new WeakMap<object, Map<string, Promise<Explainer>>>();
 
 /**
- * Explains one image with one method. The split of the model is prepared on the first call and cached
- * per model and layer.
+ * Explains one image with one method. The split of the model is prepared on the first call and cached per
+ * model, layer, kernels and backend; every other option (preprocess, outputSize, target, labels) applies to
+ * this call only.
  *
  * @example
  * const e = await explainWasm(model, image, { method: 'gradcam++' });
  * // e.heatmap: Float32Array in [0,1], e.width x e.height; e.classIndex, e.probability
  */
-export async function explainWasm(model: tf.LayersModel, image: ImageInput, options: ExplainOptions = {}): Promise<Explanation> {
-  const key = `${options.layer ?? ''}|${options.kernels ?? 'wasm'}|${options.backend ?? 'wasm'}`;
+export async function explainWasm(model: ExplainableModel, image: ImageInput, options: ExplainOptions = {}): Promise<Explanation> {
+  checkOptions(options, 'The options');
+  checkCommonOptions(options);
+  checkModel(model);
+  if (options.method != null && typeof options.method !== 'string') throw new UnknownMethodError(kindOf(options.method), METHOD_NAMES);
+  if (Array.isArray(options.target)) {
+    throw new InvalidInputError('explainWasm explains one target; for several classes use ' +
+      'createExplainer(model).explain(image, { target: [...] }).');
+  }
+  const key = `${options.layer ?? ''}|${options.kernels ?? 'wasm'}|${options.backend ?? ''}`;
   let byKey = cache.get(model);
   if (!byKey) cache.set(model, (byKey = new Map()));
-  let explainer = byKey.get(key);
-  if (!explainer) byKey.set(key, (explainer = await createExplainer(model, options)));
+  let pending = byKey.get(key);
+  if (!pending) {
+    pending = createExplainer(model, { layer: options.layer, kernels: options.kernels, backend: options.backend });
+    byKey.set(key, pending);
+    pending.catch(() => byKey!.delete(key));
+  }
+  const explainer = await pending;
+  // backend: 'wasm' asks for the switch on every call (the app may have switched away since the first)
+  if (options.backend === 'wasm' && tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
   const [res] = await explainer.explain(image, {
     methods: [options.method ?? (DEFAULT_METHOD as MethodName)],
-    classIndex: options.classIndex, preprocess: options.preprocess, outputSize: options.outputSize,
+    target: options.target, classIndex: options.classIndex, preprocess: options.preprocess,
+    outputSize: options.outputSize, labels: options.labels,
   });
   return res.explanations[0];
 }

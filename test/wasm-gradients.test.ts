@@ -1,12 +1,15 @@
-// The kernels that src/backend/wasm-gradients.ts registers for the tfjs wasm backend (the missing
-// gradient kernels, the replaced Conv2DBackpropInput, the Tile/Sum/Mean fast paths): each against
-// tfjs' cpu backend (and, where the cpu kernel ignores dilation, a plain loop); gradients through
-// tfjs-layers' fused conv2d; a training step of a small conv net; leaks. WASM_GRAD_BENCH: see the end.
+// The kernels of src/backend/kernels/ for the tfjs wasm backend (the missing gradient kernels, which
+// useWasmBackend() registers, and the training-only Conv2DBackpropInput / Tile / Sum / Mean of
+// useFastTrainingKernels()): each against tfjs' cpu backend (and, where the cpu kernel ignores dilation,
+// a plain loop); gradients through tfjs-layers' fused conv2d; a training step of a small conv net, with
+// and without the training kernels; leaks. WASM_GRAD_BENCH: see the end.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from '../src/backend.js';
-import { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from '../src/backend/wasm-gradients.js';
+import {
+  registerMissingWasmKernels, useFastTrainingKernels, fastTrainingKernelsActive, MISSING_WASM_KERNEL_NAMES, FAST_TRAINING_KERNEL_NAMES,
+} from '../src/backend/kernels/index.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 type Arr = { values: Float32Array; shape: number[] };
@@ -95,12 +98,27 @@ function refDepthwise(x: Float32Array | null, f: Float32Array | null, dy: Float3
 test.before(async () => {
   await tf.setBackend('cpu');
   await useWasmBackend();
-  registerWasmGradientKernels(); // idempotent: useWasmBackend() already did it
+  assert.equal(registerMissingWasmKernels(), [], 'idempotent: useWasmBackend() already registered them');
 });
 
-test('the missing kernels are registered for wasm', () => {
+/** Runs f with the training kernels on (useFastTrainingKernels), then puts tfjs's own back. */
+async function withTrainingKernels<T>(f: () => Promise<T>): Promise<T> {
+  const own = FAST_TRAINING_KERNEL_NAMES.map((k) => tf.getKernel(k, 'wasm'));
+  const restore = useFastTrainingKernels();
+  try {
+    assert.ok(fastTrainingKernelsActive());
+    FAST_TRAINING_KERNEL_NAMES.forEach((k, i) => assert.ok(tf.getKernel(k, 'wasm') !== own[i], `${k} replaced`));
+    return await f();
+  } finally {
+    restore();
+    FAST_TRAINING_KERNEL_NAMES.forEach((k, i) => assert.ok(tf.getKernel(k, 'wasm') === own[i], `${k} restored`));
+  }
+}
+
+test('the missing kernels are registered for wasm; the training kernels are not (opt-in)', () => {
   assert.is(tf.getBackend(), 'wasm');
-  for (const k of WASM_GRADIENT_KERNELS) assert.ok(tf.getKernel(k, 'wasm'), k);
+  for (const k of MISSING_WASM_KERNEL_NAMES) assert.ok(tf.getKernel(k, 'wasm'), k);
+  assert.is(fastTrainingKernelsActive(), false);
 });
 
 // [x shape, filter shape, strides, pad]
@@ -154,7 +172,7 @@ test('Conv2DBackpropFilter: NCHW and dilation (against a plain loop)', async () 
   }
 });
 
-test('Conv2DBackpropInput (replaced by XNNPACK convs): wasm = cpu', async () => {
+test('Conv2DBackpropInput (training kernel: XNNPACK convs): wasm = cpu', () => withTrainingKernels(async () => {
   for (const [xShape, fShape, s, pad] of CONV_CASES) {
     const f = values(size(fShape), 2);
     const yShape = tf.tidy(() => tf.conv2d(zeros4(xShape), zeros4(fShape), s, pad).shape);
@@ -166,7 +184,7 @@ test('Conv2DBackpropInput (replaced by XNNPACK convs): wasm = cpu', async () => 
   const dy = values(2 * 4 * 4 * 3, 8), f = values(3 * 3 * 5 * 4, 9);
   await sameOnBothBackends('dx NCHW', () => run('Conv2DBackpropInput', { dy: tf.tensor(dy, [2, 4, 4, 3]), filter: tf.tensor(f, [3, 3, 5, 4]) },
     { strides: 2, pad: 'same', dataFormat: 'NCHW', inputShape: [2, 5, 7, 6] }));
-});
+}));
 
 // [x shape, filter shape (C, M), strides, pad, dilation]
 const DW_CASES: Array<[number[], number[], number | [number, number], Pad, number]> = [
@@ -228,7 +246,7 @@ test('UnsortedSegmentSum and the gather gradient: wasm = cpu', async () => {
     tf.grad((p: tf.Tensor) => tf.gather(p, tf.tensor1d([2, 0, 2], 'int32'), 1).mul(2).sum())(tf.tensor2d(x.slice(0, 12), [4, 3])));
 });
 
-test('Tile and Sum/Mean fast paths: wasm = cpu', async () => {
+test('Tile and Sum/Mean fast paths (training kernels): wasm = cpu', () => withTrainingKernels(async () => {
   const v = values(4 * 5 * 6 * 3, 31);
   await sameOnBothBackends('tile [1,1,1,C]', () => tf.tile(tf.tensor4d(v.slice(0, 5), [1, 1, 1, 5]), [3, 4, 2, 1]));
   await sameOnBothBackends('tile 3-D', () => tf.tile(tf.tensor3d(v.slice(0, 12), [2, 3, 2]), [2, 1, 3]));
@@ -239,7 +257,7 @@ test('Tile and Sum/Mean fast paths: wasm = cpu', async () => {
     await sameOnBothBackends(`sum ${axis} ${keep}`, () => tf.sum(x(), axis as never, keep));
     await sameOnBothBackends(`mean ${axis} ${keep}`, () => tf.mean(x(), axis as never, keep));
   }
-});
+}));
 
 test('tf.grad through tfjs-layers fused conv2d / depthwise layers (a Grad-CAM target with convs after it)', async () => {
   const head = () => {
@@ -288,7 +306,7 @@ async function oneTrainingStep(backend: string, init: Float32Array[] | null): Pr
   }
 }
 
-test('one training step of a conv/batchNorm/depthwise/separable/dense net: wasm = cpu', async () => {
+async function trainingStepAgrees(): Promise<void> {
   const w = await oneTrainingStep('wasm', null);
   const c = await oneTrainingStep('cpu', w.before);
   assert.ok(Math.abs(w.loss - c.loss) <= 1e-4 * Math.abs(c.loss), `loss ${w.loss} vs ${c.loss}`);
@@ -306,9 +324,12 @@ test('one training step of a conv/batchNorm/depthwise/separable/dense net: wasm 
     }
   });
   assert.ok(changed >= 10, `only ${changed} weights changed`);
-});
+}
 
-test('no leaks: tensors, bytes and wasm data buffers stay flat across repeated gradients', () => {
+test('one training step of a conv/batchNorm/depthwise/separable/dense net: wasm = cpu (tfjs\'s own kernels + the missing ones)', trainingStepAgrees);
+test('the same training step with the training kernels: wasm = cpu', () => withTrainingKernels(trainingStepAgrees));
+
+test('no leaks: tensors, bytes and wasm data buffers stay flat across repeated gradients (training kernels on)', () => withTrainingKernels(async () => {
   const x = tf.tensor4d(values(4 * 10 * 10 * 6, 61), [4, 10, 10, 6]);
   const w = tf.tensor4d(values(3 * 3 * 6 * 8, 62), [3, 3, 6, 8]);
   const dw = tf.tensor4d(values(3 * 3 * 8 * 2, 63), [3, 3, 8, 2]);
@@ -332,7 +353,7 @@ test('no leaks: tensors, bytes and wasm data buffers stay flat across repeated g
   assert.is(after.numBytes, before.numBytes, 'numBytes');
   assert.is(after.numDataBuffers, before.numDataBuffers, 'numDataBuffers (the wasm backend\'s own data ids)');
   tf.dispose([x, w, dw, ids]);
-});
+}));
 
 // Measurement, off by default: WASM_GRAD_BENCH=1 (wasm, ~10 s) or WASM_GRAD_BENCH=cpu (also the cpu
 // backend, 5-10 min) node --import tsx test/wasm-gradients.test.ts
@@ -379,8 +400,12 @@ if (BENCH) {
       await tf.setBackend('wasm');
       return best;
     };
+    const restore = useFastTrainingKernels();
     const wasm = await timeStep('wasm', 3);
-    console.log(`\n  wasm: ${wasm.toFixed(0)} ms a step`);
+    restore();
+    const own = await timeStep('wasm', 3);
+    console.log(`\n  wasm: ${wasm.toFixed(0)} ms a step with the training kernels (useFastTrainingKernels), ` +
+      `${own.toFixed(0)} ms with tfjs's own (${(own / wasm).toFixed(1)}x)`);
     if (BENCH === 'cpu') {
       const cpu = await timeStep('cpu', 1);
       console.log(`  cpu: ${cpu.toFixed(0)} ms a step; cpu / wasm = ${(cpu / wasm).toFixed(0)}x`);

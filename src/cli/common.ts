@@ -13,23 +13,21 @@ import { getMethod, METHOD_NAMES, type MethodName } from '../methods/registry.js
 import { overlay } from '../render.js';
 import { decodeImage, type RgbaImage } from '../node/image-io.js';
 import { loadModel } from '../node/model-io.js';
-import { resolveModel } from '../node/zoo.js';
+import { builtinModels, resolveModel } from '../node/zoo.js';
+import { readCard } from '../node/card-file.js';
 import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from './card.js';
 import type { Preprocess } from '../image.js';
+import type { ExplainableModel } from '../model/plan.js';
 
 export { UsageError, reportError, runCommand } from './errors.js';
 
+/** A card.json next to a model (undefined when there is none); a broken one is an InvalidInputError naming it. */
 export function readJson(file: string): ModelCardLike | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as ModelCardLike;
-  } catch (e) {
-    throw new InvalidInputError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
+  return readCard(file) as ModelCardLike | undefined;
 }
 
 export interface LoadedModel {
-  model: tf.LayersModel;
+  model: ExplainableModel;
   name: string;
   /** The model.json file. */
   file: string;
@@ -45,8 +43,10 @@ export async function openModel(nameOrPath: string): Promise<LoadedModel> {
   await useWasmBackend();
   const t0 = performance.now();
   let file: string, name: string, card: ModelCardLike | undefined;
-  if (existsSync(nameOrPath) && statSync(nameOrPath).isFile()) {
-    file = nameOrPath;
+  if (!builtinModels().some((m) => m.name === nameOrPath) && existsSync(nameOrPath)) {
+    // a model.json, or the folder holding it; the card next to it is checked (readJson)
+    file = statSync(nameOrPath).isDirectory() ? path.join(nameOrPath, 'model.json') : nameOrPath;
+    if (!existsSync(file)) throw new InvalidInputError(`${nameOrPath} is a folder without a model.json; give the model.json path or its folder.`);
     name = path.basename(path.dirname(path.resolve(file)));
     card = readJson(path.join(path.dirname(file), 'card.json'));
   } else {
@@ -54,7 +54,7 @@ export async function openModel(nameOrPath: string): Promise<LoadedModel> {
     ({ file, name } = r);
     card = (r.card as ModelCardLike | undefined) ?? readJson(path.join(path.dirname(file), 'card.json'));
   }
-  let model: tf.LayersModel;
+  let model: ExplainableModel;
   try {
     model = await loadModel(file);
   } catch (e) {

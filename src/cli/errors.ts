@@ -7,6 +7,18 @@ import { GradCamError } from '../errors.js';
 /** A mistake in the command line itself (exit code 2). */
 export class UsageError extends Error {}
 
+/** A command needs optional packages that are not installed (exit code 1); the message says what to install. */
+export class MissingPackageError extends Error {
+  readonly packages: readonly string[];
+  constructor(command: string, packages: readonly string[]) {
+    super(`\`gradcam-wasm ${command}\` needs the package${packages.length > 1 ? 's' : ''} ${packages.join(' and ')}, ` +
+      `optional peer dependencies of gradcam-wasm that library users do not need: install ` +
+      `${packages.length > 1 ? 'them' : 'it'} with \`npm install ${packages.join(' ')}\`.`);
+    this.name = 'MissingPackageError';
+    this.packages = packages;
+  }
+}
+
 /**
  * Runs a command body: its errors become ONE line on stderr and a non-zero exit code. Library errors
  * (GradCamError) and usage errors print their message; anything else is unexpected and says so
@@ -35,7 +47,7 @@ export function reportError(name: string, e: unknown, help = `${name} --help`): 
     process.stderr.write(`${name}: ${msg.replace(/\. To specify a positional argument.*$/, '.')} (see ${help})\n`);
     return 2;
   }
-  if (e instanceof GradCamError) {
+  if (e instanceof GradCamError || e instanceof MissingPackageError) {
     process.stderr.write(`${name}: ${msg}\n`);
     return 1;
   }

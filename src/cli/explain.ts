@@ -8,9 +8,11 @@ import { DEFAULT_METHOD, DEFAULT_OVERLAY_ALPHA } from '../constants.js';
 import { METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
 import { INPUT_RANGES, parseClass } from './card.js';
 import { UsageError, runCommand } from './errors.js';
+import { sampleNames } from '../node/samples.js';
 import type { Command } from './types.js';
 
-const usage = `Usage: gradcam-wasm explain --model <model.json | folder | built-in name> --image <png|jpg> [options]
+const SAMPLES = sampleNames();
+const usage = `Usage: gradcam-wasm explain --model <model.json | folder | built-in name> (--image <png|jpg> | --sample <name>) [options]
 
 Explains the model's prediction for one image with CAM, Grad-CAM and/or Grad-CAM++ (tfjs wasm backend),
 prints the top-5 classes, the explained class, the target layer and the timings, and writes the overlay
@@ -21,6 +23,8 @@ Options:
                      (a tfjs layers model; its weight files next to it; a card.json there is read too)
   --image <file>     the image, PNG or JPEG; resized to the model's input size for the prediction,
                      the heatmap and the overlay keep the image's own size
+  --sample <name>    instead of --image: a sample scene that ships with the package, one of
+                     ${SAMPLES.join(', ') || '(none installed)'}
   --out <file.png>   where to write the figure (nothing is written without --out):
                        one method:      the overlay
                        several methods: one strip, left to right: the input, then one overlay per
@@ -38,7 +42,7 @@ Options:
 
 Exit codes: 0 done, 1 the explanation failed (message on stderr), 2 a mistake in the command line.
 Example:
-  gradcam-wasm explain --model digits --image demo/samples/test-multi-0-digit3.png --method all --out fig.png`;
+  gradcam-wasm explain --model vgg16-digits --sample ${SAMPLES.find((n) => n.startsWith('test-multi')) ?? 'test-multi-0-digit3'} --method all --out fig.png`;
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -50,6 +54,7 @@ export const explainCommand: Command = {
       options: {
         model: { type: 'string', short: 'm' },
         image: { type: 'string', short: 'i' },
+        sample: { type: 'string' },
         out: { type: 'string', short: 'o' },
         method: { type: 'string', multiple: true },
         class: { type: 'string', short: 'c' },
@@ -67,16 +72,20 @@ export const explainCommand: Command = {
     }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.model) throw new UsageError('--model is required');
-    if (!values.image) throw new UsageError('--image is required');
+    if (values.image != null && values.sample != null) throw new UsageError('give --image or --sample, not both');
+    if (!values.image && !values.sample) throw new UsageError('--image (or --sample) is required');
     const alpha = values.alpha == null ? DEFAULT_OVERLAY_ALPHA : Number(values.alpha);
     if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be a number in [0,1], got "${values.alpha}"`);
     if (values.out && path.extname(values.out).toLowerCase() !== '.png') throw new UsageError(`--out must name a .png file, got "${values.out}"`);
     // loaded here, not above, so that --help and command-line mistakes answer at once (no tfjs start-up)
     const { describe, explainImage, openImage, openSession, overlays, parseMethods, strip } = await import('./common.js');
     const { writeImage } = await import('../node/image-io.js');
+    const { ensureOutputFile, writeOutput } = await import('./output.js');
     const { methods, all } = parseMethods(values.method, DEFAULT_METHOD as MethodName);
 
-    const image = openImage(values.image);
+    const imageFile = values.image ?? (await import('../node/samples.js')).samplePath(values.sample!);
+    const image = openImage(imageFile);
+    if (values.out) ensureOutputFile(values.out, '--out'); // before the work: a wrong path fails at once
     const session = await openSession(values.model, { layer: values.layer, inputRange: values['input-range'] });
     const { loaded } = session;
     const classIndex = values.class == null ? undefined : parseClass(values.class, loaded.card);
@@ -86,14 +95,14 @@ export const explainCommand: Command = {
     let wrote = '';
     if (values.out) {
       const fig = figs.length === 1 ? figs[0]!.image : strip([image, ...figs.map((f) => f.image)]);
-      writeImage(values.out, fig);
+      writeOutput(values.out, '--out', () => writeImage(values.out!, fig));
       wrote = `wrote ${values.out} (${fig.width}x${fig.height}` +
         (figs.length === 1 ? `, ${getMethod(figs[0]!.method).title} overlay)` :
           `: input | ${figs.map((f) => getMethod(f.method).title).join(' | ')})`);
     }
     const renderMs = performance.now() - t0;
     console.log(`model: ${loaded.name} (${loaded.file}); input range ${session.range} (${session.rangeFrom}); ` +
-      `image ${values.image} ${image.width}x${image.height}`);
+      `image ${imageFile} ${image.width}x${image.height}`);
     for (const line of describe(outcome, loaded.card, { 'load model': loaded.loadMs, plan: session.planMs })) console.log(line);
     console.log(`render+write (ms): ${renderMs.toFixed(1)}`);
     if (wrote) console.log(wrote);

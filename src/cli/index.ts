@@ -3,9 +3,11 @@
  * bin/gradcam-wasm.js calls main(); `node --import tsx src/cli/index.ts ...` runs it from source.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { reportError } from './errors.js';
+import { MissingPackageError, reportError } from './errors.js';
+import { withPreflight } from './output.js';
 import type { Command } from './types.js';
 
 /**
@@ -14,10 +16,45 @@ import type { Command } from './types.js';
  */
 const LOADERS: Readonly<Record<string, () => Promise<Command>>> = {
   explain: () => import('./explain.js').then((m) => m.explainCommand),
-  evaluate: () => import('./evaluate.js').then((m) => m.evaluateCommand),
+  evaluate: () => needs('evaluate', EVALUATION_PACKAGES, () => import('./evaluate.js').then((m) => withPreflight(m.evaluateCommand, {
+    dirs: ['out'], files: ['json'], counts: { n: 1, figures: 0 }, shorts: { m: 'model', n: 'n' },
+  }))),
   models: () => import('./models.js').then((m) => m.modelsCommand),
 };
 export const COMMAND_NAMES = Object.keys(LOADERS);
+
+/**
+ * The evaluation's own packages: optional peer dependencies (library users don't install them). The
+ * digit scenes come from `mnist`'s handwritten digits; `cli-progress` draws the progress bar.
+ */
+export const EVALUATION_PACKAGES = ['mnist', 'cli-progress'] as const;
+
+/** The packages of `names` that cannot be resolved from this package. */
+export function missingPackages(names: readonly string[]): string[] {
+  const req = createRequire(import.meta.url);
+  return names.filter((n) => {
+    try {
+      req.resolve(n);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/**
+ * Loads a command that needs optional packages; when some are missing, a stand-in whose help and run
+ * say which to install (so the top-level --help still lists every command).
+ */
+async function needs(name: string, packages: readonly string[], load: () => Promise<Command>): Promise<Command> {
+  const missing = missingPackages(packages);
+  if (missing.length === 0) return load();
+  const error = new MissingPackageError(name, missing);
+  return {
+    name, summary: `(needs ${missing.join(' and ')}: npm install ${missing.join(' ')})`, usage: error.message,
+    run: async () => reportError(`gradcam-wasm ${name}`, error),
+  };
+}
 
 /** Every command (loads them all). */
 export function commands(): Promise<Command[]> {

@@ -7,6 +7,10 @@ import type { Method } from './types.js';
  * exp(S) cancels in alpha and multiplies every w_k by the same positive factor, which the min-max
  * normalisation removes; it is never computed (it overflows float32 for S > ~88).
  * Guards (src/constants.ts EPS): alpha = 0 where g == 0 or |2 + sum A g| < EPS.
+ * The singularity 2 + sum A g = 0 exists only where sum A < 0 (a target with negative activations, e.g.
+ * no ReLU after it): next to it alpha reaches 1/EPS = 1e7 and that position dominates its channel's weight.
+ * Both kernels compute alpha and the weights in float64 (the wasm one in f64x2), so they take the same
+ * side of the guard and agree bit for bit; prefer a target after a ReLU, where 2 + sum A g >= 2.
  */
 export const gradcampp = {
   name: 'gradcam++',

@@ -1,4 +1,4 @@
-import type { Kernels } from '../bindings/types.js';
+import type { Kernels } from '../kernels/contract.js';
 import type { Plan } from '../model/plan.js';
 
 /** What a method sees: the target activation A and the gradients g, both HWC views in kernel memory. */

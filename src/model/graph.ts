@@ -32,9 +32,11 @@ function isInputLayer(layer: tf.layers.Layer): boolean {
 }
 
 export function buildGraph(model: tf.LayersModel): Graph {
-  if (!model || !Array.isArray((model as { outputs?: unknown }).outputs)) {
-    throw new UnsupportedModelError('Expected a tfjs LayersModel (tf.sequential, tf.model or tf.loadLayersModel). ' +
-      'Graph models (tf.loadGraphModel) have no layers to explain; convert the Keras model as a layers model.');
+  // A GraphModel has `inputs` and `outputs` too (as plain descriptions): `layers` tells the kinds apart.
+  // src/model/plan.ts sends GraphModels to graph-plan.ts; this guards direct callers.
+  if (!model || !Array.isArray((model as { layers?: unknown }).layers) || !Array.isArray(model.outputs)) {
+    throw new UnsupportedModelError('Expected a tfjs LayersModel (tf.sequential, tf.model or tf.loadLayersModel) here; ' +
+      'a GraphModel (tf.loadGraphModel) is explained node by node: pass it to createExplainer / explainWasm.');
   }
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new UnsupportedModelError(`The model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; ` +

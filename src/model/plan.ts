@@ -1,182 +1,106 @@
 /**
- * Where to cut a model: the target layer, the head that maps it to the class scores (logits), and
- * whether the CAM pattern (target -> global average pooling -> Dense) is there.
+ * Where to cut a model, whatever its kind: the target (a layer of a tf.LayersModel, a node of a
+ * tf.GraphModel), the body that computes the target activation A from the input, and the head that maps A
+ * to the class scores (logits) and runs under tf.grad. The pipeline (src/explainer.ts, src/model/pass.ts)
+ * sees only this interface; the two implementations are layers-plan.ts and graph-plan.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildGraph, downstreamOf, type Graph, type LayerOverride, type SymTensor } from './graph.js';
-import { NoTargetLayerError, UnknownLayerError, UnsupportedModelError } from '../errors.js';
+import { DisposedError, UnsupportedModelError } from '../errors.js';
+import { layersCandidates, makeLayersPlan } from './layers-plan.js';
+import { graphCandidates, makeGraphPlan } from './graph-plan.js';
 
 export type OutputActivation = 'softmax' | 'sigmoid' | 'linear';
 
+/** A model the library explains. */
+export type ExplainableModel = tf.LayersModel | tf.GraphModel;
+
 export interface CamHead {
-  /** The Dense layer whose kernel column of class c gives the CAM weights (Zhou 2016, Eq. 2). */
-  readonly dense: tf.layers.Layer;
+  /** The final linear layer's kernel [K, numClasses], row-major: CAM's w_k^c = kernel[k, c] (Zhou 2016, Eq. 2). */
+  kernel(): Float32Array;
+}
+
+/** The target activation [1, h, w, k] and the other tensors the head reads; owned by the caller. */
+export interface BodyResult {
+  readonly a: tf.Tensor4D;
+  readonly skips: tf.Tensor[];
+  dispose(): void;
 }
 
 export interface Plan {
-  readonly graph: Graph;
-  readonly target: SymTensor;
+  readonly kind: 'layers' | 'graph';
+  /** The target's name: a layer name (LayersModel) or a node name (GraphModel). */
   readonly layer: string;
+  /** The model input [batch, H, W, C]; null where the size is not fixed. */
+  readonly inputShape: readonly (number | null)[];
   /** Size of the target activation: camHeight x camWidth x channels. */
   readonly camHeight: number;
   readonly camWidth: number;
   readonly channels: number;
-  /** Tensors the head reads besides the target (skip connections), computed in the body pass. */
-  readonly skips: SymTensor[];
-  /** The tensor holding the class scores before any softmax/sigmoid. */
-  readonly logits: SymTensor;
   readonly numClasses: number;
+  /** The activation the model applies to the logits (the explained scores are always the logits). */
   readonly outputActivation: OutputActivation;
-  /** Replaces layers during head evaluation (linear output of a softmax-fused layer, BatchNorm work-around). */
-  readonly override: LayerOverride;
-  /** The CAM head, or why CAM does not apply. */
+  /** The CAM head (target -> global average pooling -> linear class scores), or why CAM does not apply. */
   readonly cam: CamHead | { reason: string };
+  /** Input batch [1, H, W, C] -> A and the skip tensors. */
+  body(x: tf.Tensor4D): BodyResult;
+  /** (A, the body's skips) -> logits [1, numClasses]. Pure tfjs ops on `a`, so it runs under tf.grad. */
+  head(body: BodyResult, a: tf.Tensor): tf.Tensor2D;
 }
 
-const SQUASH = new Set(['softmax', 'sigmoid']);
-const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout', 'Flatten']);
-
-function activationName(layer: tf.layers.Layer): string | undefined {
-  const act = (layer as unknown as { activation?: { getClassName(): string } }).activation;
-  return act?.getClassName?.().toLowerCase();
+/** True for a tf.GraphModel (tf.loadGraphModel); a LayersModel has layers, a GraphModel has an executor. */
+export function isGraphModel(model: unknown): model is tf.GraphModel {
+  if (model instanceof tf.GraphModel) return true;
+  const m = model as { execute?: unknown; layers?: unknown; outputNodes?: unknown };
+  return !!m && typeof m === 'object' && typeof m.execute === 'function' && !Array.isArray(m.layers) &&
+    Array.isArray(m.outputNodes);
 }
 
-/** Layers with a 4-D output of spatial size > 1 (unknown sizes count as > 1), in topological order. */
-export function candidateTensors(graph: Graph): SymTensor[] {
-  return graph.order.filter((t) => {
-    if (t.sourceLayer.getClassName() === 'InputLayer' || t.shape.length !== 4) return false;
-    const [, h, w] = t.shape;
-    return h == null || w == null || h * w > 1;
-  });
+/** True for a tf.LayersModel (tf.sequential, tf.model, tf.loadLayersModel). */
+export function isLayersModel(model: unknown): model is tf.LayersModel {
+  if (model instanceof tf.LayersModel) return true;
+  const m = model as { layers?: unknown; inputs?: unknown; outputs?: unknown; apply?: unknown };
+  return !!m && typeof m === 'object' && Array.isArray(m.layers) && Array.isArray(m.inputs) &&
+    Array.isArray(m.outputs) && typeof m.apply === 'function';
 }
 
-export function candidateLayers(model: tf.LayersModel): string[] {
-  return [...new Set(candidateTensors(buildGraph(model)).map((t) => t.sourceLayer.name))];
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
+  if (Array.isArray(x)) return 'an array';
+  if (x instanceof tf.Tensor) return 'a tf.Tensor';
+  return typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'no class'})` : `a ${typeof x}`;
+}
+
+/** Validates a model argument: a live LayersModel or GraphModel, else a typed error saying what was passed. */
+export function checkModel(model: unknown): asserts model is ExplainableModel {
+  if (isLayersModel(model)) {
+    // tfjs marks a disposed layer with a zero reference count; using it throws deep inside tfjs.
+    const dead = model.layers.find((l) => (l as unknown as { _refCount: number | null })._refCount === 0);
+    if (dead) throw new DisposedError(`The model (its layer "${dead.name}")`);
+    const gone = model.weights.find((w) => (w as unknown as { val?: tf.Tensor }).val?.isDisposed);
+    if (gone) throw new DisposedError(`The model's weight "${gone.name}"`);
+    return;
+  }
+  if (isGraphModel(model)) {
+    const weights = Object.values(model.weights ?? {}).flat();
+    if (weights.some((t) => t.isDisposed)) throw new DisposedError('The graph model');
+    return;
+  }
+  throw new UnsupportedModelError(`Expected a tfjs model (tf.LayersModel from tf.sequential / tf.model / ` +
+    `tf.loadLayersModel, or tf.GraphModel from tf.loadGraphModel); got ${describe(model)}.`);
+}
+
+/** The plan for `layer` (default: the last 4-D target of spatial size > 1 that feeds the class scores). */
+export function makePlan(model: ExplainableModel, layer?: string): Plan {
+  checkModel(model);
+  return isGraphModel(model) ? makeGraphPlan(model, layer) : makeLayersPlan(model, layer);
 }
 
 /**
- * The layer override used in the head:
- * - the layer that produces the model output with a fused softmax/sigmoid runs with a linear activation,
- *   so gradients are of the logit (methods-and-protocol: gradients of the logit, not the probability);
- * - BatchNormalization with scale: false runs as explicit ops, because tfjs's FusedBatchNorm gradient
- *   fails on its undefined scale (platform-facts: all of Keras InceptionV3).
+ * The names usable as `layer`, in topological order: layers (LayersModel) or nodes (GraphModel) with a 4-D
+ * output of spatial size > 1 that feed the class scores.
  */
-function makeOverride(fusedOutputLayer: tf.layers.Layer | null): LayerOverride {
-  const linear = (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
-  return (layer, inputs) => {
-    if (layer === fusedOutputLayer) {
-      const l = layer as unknown as { activation: unknown };
-      const saved = l.activation;
-      l.activation = linear;
-      try {
-        return layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor;
-      } finally {
-        l.activation = saved;
-      }
-    }
-    if (layer.getClassName() === 'BatchNormalization') {
-      const bn = layer as unknown as {
-        scale: boolean; center: boolean; epsilon: number; axis: number;
-        movingMean: { read(): tf.Tensor }; movingVariance: { read(): tf.Tensor }; beta?: { read(): tf.Tensor };
-      };
-      const x = inputs[0];
-      const axis = bn.axis < 0 ? x.rank + bn.axis : bn.axis;
-      if (bn.scale || axis !== x.rank - 1) return null;
-      // y = (x - mean) / sqrt(var + eps) + beta   (gamma = 1)
-      let y = tf.mul(tf.sub(x, bn.movingMean.read()), tf.rsqrt(tf.add(bn.movingVariance.read(), bn.epsilon)));
-      if (bn.center && bn.beta) y = tf.add(y, bn.beta.read());
-      return y;
-    }
-    return null;
-  };
-}
-
-export function makePlan(model: tf.LayersModel, layerName?: string): Plan {
-  const graph = buildGraph(model);
-  const out = graph.output;
-  if (out.shape.length !== 2 || out.shape[1] == null) {
-    throw new UnsupportedModelError(`The model output has shape [${out.shape.join(', ')}]; ` +
-      'explanations need class scores of shape [batch, classes].');
-  }
-  const numClasses = out.shape[1];
-
-  // The logits: skip a final softmax/sigmoid Activation layer, or run a fused one linearly.
-  let logits = out;
-  let outputActivation: OutputActivation = 'linear';
-  let fused: tf.layers.Layer | null = null;
-  const outLayer = out.sourceLayer;
-  const outAct = outLayer.getClassName() === 'Softmax' ? 'softmax' : activationName(outLayer);
-  if (outAct && SQUASH.has(outAct)) {
-    outputActivation = outAct as OutputActivation;
-    if (outLayer.getClassName() === 'Activation' || outLayer.getClassName() === 'Softmax') logits = out.inputs[0];
-    else fused = outLayer;
-  }
-
-  const candidates = candidateTensors(graph);
-  const names = [...new Set(candidates.map((t) => t.sourceLayer.name))];
-  let target: SymTensor | undefined;
-  if (layerName == null) {
-    target = candidates[candidates.length - 1];
-    if (!target) {
-      throw new NoTargetLayerError('The model has no layer with a 4-D output of spatial size > 1 (a convolutional ' +
-        'feature map), so there is nothing to localise. Explanations need a CNN.');
-    }
-  } else {
-    const matches = candidates.filter((t) => t.sourceLayer.name === layerName);
-    target = matches[matches.length - 1];
-    if (!target) throw new UnknownLayerError(layerName, names);
-  }
-
-  const down = downstreamOf(graph, target);
-  if (!down.has(logits.id)) {
-    throw new UnknownLayerError(`${layerName ?? target.sourceLayer.name} (not upstream of the class scores)`, names);
-  }
-  const skips = new Map<number, SymTensor>();
-  for (const t of graph.order) {
-    if (!down.has(t.id)) continue;
-    for (const s of t.inputs) if (!down.has(s.id) && s.id !== target.id) skips.set(s.id, s);
-  }
-
-  const [, h, w, k] = target.shape;
-  if (h == null || w == null || k == null) {
-    throw new UnsupportedModelError(`Layer "${target.sourceLayer.name}" has an unknown output size [${target.shape.join(', ')}]; ` +
-      'build the model with a fixed input size.');
-  }
-
-  return {
-    graph, target, layer: target.sourceLayer.name, camHeight: h, camWidth: w, channels: k,
-    skips: [...skips.values()], logits, numClasses, outputActivation,
-    override: makeOverride(fused),
-    cam: findCamHead(graph, target, logits, down),
-  };
-}
-
-/** CAM needs: target -> GlobalAveragePooling2D -> (Dropout | Flatten)* -> Dense (the class scores). */
-function findCamHead(graph: Graph, target: SymTensor, logits: SymTensor, down: Set<number>): Plan['cam'] {
-  const head = graph.order.filter((t) => down.has(t.id));
-  const fix = `CAM needs the pattern ${target.sourceLayer.name} -> GlobalAveragePooling2D -> Dense (class scores). ` +
-    `Use 'gradcam' or 'gradcam++', which apply to any model.`;
-  const describe = (t: SymTensor) => `"${t.sourceLayer.name}" (${t.sourceLayer.getClassName()}${activationName(t.sourceLayer) ? ', ' + activationName(t.sourceLayer) : ''})`;
-  const [gap] = head;
-  if (!gap || gap.sourceLayer.getClassName() !== 'GlobalAveragePooling2D' || gap.inputs[0]?.id !== target.id) {
-    return { reason: `CAM is not applicable: after "${target.sourceLayer.name}" comes ${gap ? describe(gap) : 'nothing'}, not global average pooling. ${fix}` };
-  }
-  let prev = gap;
-  for (const t of head.slice(1)) {
-    if (t.inputs.length !== 1 || t.inputs[0].id !== prev.id) {
-      return { reason: `CAM is not applicable: the head after "${target.sourceLayer.name}" is not a chain (at ${describe(t)}). ${fix}` };
-    }
-    const cls = t.sourceLayer.getClassName();
-    if (cls === 'Dense') {
-      if (t.id !== logits.id) {
-        return { reason: `CAM is not applicable: ${describe(t)} is a hidden Dense layer between the pooling and the class scores. ${fix}` };
-      }
-      return { dense: t.sourceLayer };
-    }
-    if (!PASS_THROUGH.has(cls)) {
-      return { reason: `CAM is not applicable: ${describe(t)} sits between the pooling and the class scores. ${fix}` };
-    }
-    prev = t;
-  }
-  return { reason: `CAM is not applicable: no Dense layer gives the class scores. ${fix}` };
+export function candidateLayers(model: ExplainableModel): string[] {
+  checkModel(model);
+  return isGraphModel(model) ? graphCandidates(model) : layersCandidates(model);
 }

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { loadModel, saveModel } from './model-io.js';
+import { loadLayersModel as loadModel, saveModel } from './model-io.js';
 
 export interface TrainState {
   /** The options a resumed run must share with the run that wrote the checkpoint (JSON). */

@@ -27,7 +27,7 @@ import {
   boxesMask, summarize, LOC_DELTAS, COVERAGE_THRESHOLD, WIN_TIE_TOLERANCE, CONSISTENCY_DELTA, type Summary,
 } from '../metrics/index.js';
 import { builtinModels, resolveModel } from './zoo.js';
-import { loadModel } from './model-io.js';
+import { loadLayersModel as loadModel } from './model-io.js';
 import { inputRangeOf, type InputRange } from '../cli/card.js';
 import type { Preprocess } from '../image.js';
 import { writeImage, type RgbaImage } from './image-io.js';

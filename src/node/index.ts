@@ -16,4 +16,5 @@ export { builtinModels, resolveModel, loadBuiltinOrPath, MODELS_DIR, PACKAGE_ROO
 export {
   inputRangeOf, preprocessFor, parseInputRange, INPUT_RANGES, type InputRange, type ModelCardLike,
 } from '../cli/card.js';
+export { sampleNames, samplePath, SAMPLES_DIR } from './samples.js';
 export { createExplainerPool, type ExplainerPool, type ExplainerPoolOptions, type PoolRequest } from './pool.js';

@@ -1,11 +1,13 @@
 /**
- * Node-only: save and load tfjs layers models as files (model.json + one weights .bin), with no
- * tfjs-node and no network (tf.io.withSaveHandler / tf.io.fromMemory).
+ * Node-only: save tfjs layers models as files (model.json + one weights .bin) and load layers or graph
+ * models from files, with no tfjs-node and no network (tf.io.withSaveHandler / tf.io.fromMemory).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, ModelFileError, UnsupportedModelError } from '../errors.js';
+import { attachLabels } from '../model/labels.js';
+import { isGraphModel, type ExplainableModel } from '../model/plan.js';
 import '../models/index.js'; // registers the custom layers (Normalization) before any model loads
 
 /** float32 -> IEEE half-precision bits (round to nearest even; overflow -> inf). */
@@ -82,37 +84,130 @@ export async function saveModel(model: tf.LayersModel, dir: string, weightsName 
   return { modelJson: path.join(dir, 'model.json'), bytes };
 }
 
-/** Loads a tfjs layers model from a model.json path (or the folder holding it) and its weight files. */
-export async function loadModel(modelPath: string): Promise<tf.LayersModel> {
+interface ModelJson {
+  format?: string;
+  modelTopology?: { node?: unknown[] } & Record<string, unknown>;
+  weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  signature?: object;
+  userDefinedMetadata?: { [key: string]: {} };
+  modelInitializer?: object;
+}
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, int8: 1, int16: 2 };
+
+/** Bytes a weights entry takes in the weight files (tfjs's layout: quantised dtype if any, else the dtype). */
+function entryBytes(spec: tf.io.WeightsManifestEntry, file: string): number {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  const b = BYTES[dtype];
+  if (b == null || !Number.isInteger(n) || n < 0) {
+    throw new ModelFileError(file, `${file}: the weight "${spec.name}" has dtype ${dtype} and shape [${spec.shape}], ` +
+      'which this loader cannot size; re-export the model with numeric weights.');
+  }
+  return n * b;
+}
+
+/** A weights path of the manifest, resolved inside the model's folder (no absolute paths, no `..`, no symlink out). */
+function confined(dir: string, p: unknown, file: string): string {
+  if (typeof p !== 'string' || p === '') throw new ModelFileError(file, `${file}: a weightsManifest path is not a file name (${JSON.stringify(p)}).`);
+  const wf = path.resolve(dir, p);
+  const inside = (root: string, f: string) => { const r = path.relative(root, f); return r !== '' && !r.startsWith('..') && !path.isAbsolute(r); };
+  if (path.isAbsolute(p) || !inside(dir, wf) || (existsSync(wf) && !inside(realpathSync(dir), realpathSync(wf)))) {
+    throw new ModelFileError(file, `${file} names the weights file "${p}", outside the model's folder ${dir}; ` +
+      'weights files must sit in the folder of model.json (paths such as "group1-shard1of1.bin").');
+  }
+  return wf;
+}
+
+/** Class names next to a model: labels.json (an array of names, or {"labels": [...]}) or card.json's classNames. */
+function labelsNextTo(dir: string): string[] | undefined {
+  for (const [name, field] of [['labels.json', 'labels'], ['card.json', 'classNames']] as const) {
+    const f = path.join(dir, name);
+    if (!existsSync(f)) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(readFileSync(f, 'utf8'));
+    } catch (e) {
+      throw new ModelFileError(f, `${f} is not valid JSON (${(e as Error).message}); fix or delete it.`);
+    }
+    const list = Array.isArray(v) ? v : (v as Record<string, unknown> | null)?.[field];
+    if (list == null && name === 'card.json') continue;
+    if (!Array.isArray(list) || list.some((l) => typeof l !== 'string')) {
+      throw new ModelFileError(f, `${f}: ${name === 'labels.json' ? 'expected an array of class names' : '"classNames" must be an array of strings'}; fix or delete it.`);
+    }
+    return list as string[];
+  }
+  return undefined;
+}
+
+/**
+ * Loads a tfjs model from a model.json path (or the folder holding it) and its weight files: a layers model
+ * (tf.LayersModel) or a graph model (tf.GraphModel, format "graph-model", from tfjs-converter), both of which
+ * the explainers accept. Weight files must sit in the model's folder and hold exactly the bytes the manifest
+ * describes (else ModelFileError). Class names in labels.json (or card.json's classNames) next to it are
+ * attached to the model (labelsOf(model)), so results carry `label`.
+ */
+export async function loadModel(modelPath: string): Promise<ExplainableModel> {
+  if (typeof modelPath !== 'string' || modelPath === '') throw new InvalidInputError(`loadModel needs a model.json path; got ${JSON.stringify(modelPath)}.`);
   const file = existsSync(modelPath) && statSync(modelPath).isDirectory() ? path.join(modelPath, 'model.json') : modelPath;
   if (!existsSync(file)) throw new InvalidInputError(`No model file at ${file}.`);
-  let json: { modelTopology?: object; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; format?: string };
+  let json: ModelJson;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new InvalidInputError(`${file} is not a tfjs model: not JSON (${(e as Error).message}).`);
   }
-  if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new InvalidInputError(`${file} is not a tfjs layers model (no modelTopology / weightsManifest). ` +
-      'Graph models from tfjs-converter cannot be explained layer by layer; convert with --output_format=tfjs_layers_model.');
+  if (!json || typeof json !== 'object' || !json.modelTopology || typeof json.modelTopology !== 'object' || !Array.isArray(json.weightsManifest)) {
+    throw new InvalidInputError(`${file} is not a tfjs layers model or graph model (no modelTopology / weightsManifest); ` +
+      'convert it with tfjs-converter (tfjs_layers_model or tfjs_graph_model).');
   }
-  if (json.format === 'graph-model') {
-    throw new InvalidInputError(`${file} is a tfjs graph model; explanations need a layers model (tfjs_layers_model).`);
-  }
-  const dir = path.dirname(file);
+  const dir = path.dirname(path.resolve(file));
   const specs: tf.io.WeightsManifestEntry[] = [];
-  const chunks: Uint8Array[] = [];
+  const files: string[] = [];
   for (const group of json.weightsManifest) {
+    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new ModelFileError(file, `${file}: every weightsManifest entry needs "paths" and "weights" arrays.`);
+    }
     specs.push(...group.weights);
     for (const p of group.paths) {
-      const wf = path.join(dir, p);
+      const wf = confined(dir, p, file);
       if (!existsSync(wf)) throw new InvalidInputError(`The weights file ${wf} named in ${file} is missing.`);
-      chunks.push(readFileSync(wf));
+      files.push(wf);
     }
   }
-  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const expected = specs.reduce((n, s) => n + entryBytes(s, file), 0);
+  const sizes = files.map((f) => statSync(f).size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== expected) {
+    throw new ModelFileError(file, `The weight files of ${file} hold ${total} bytes but its manifest describes ${expected} ` +
+      `(${files.map((f, i) => `${path.basename(f)} ${sizes[i]}`).join(', ')}): the files do not belong to this model.json ` +
+      'or are truncated; copy them again from the converter output.');
+  }
   const weightData = new Uint8Array(total);
   let off = 0;
-  for (const c of chunks) { weightData.set(c, off); off += c.byteLength; }
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer }));
+  for (const f of files) { const c = readFileSync(f); weightData.set(c, off); off += c.byteLength; }
+  const labels = labelsNextTo(dir);
+  const graph = json.format === 'graph-model' || Array.isArray(json.modelTopology.node);
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer, format: json.format,
+    ...(json.signature ? { signature: json.signature } : {}),
+    ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
+    ...(json.modelInitializer ? { modelInitializer: json.modelInitializer } : {}),
+  };
+  const model = graph
+    ? await tf.loadGraphModel(tf.io.fromMemory(artifacts))
+    : await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  if (labels) attachLabels(model, labels);
+  return model;
+}
+
+/** loadModel for callers that need a tf.LayersModel (training, evaluation): a graph model is refused. */
+export async function loadLayersModel(modelPath: string): Promise<tf.LayersModel> {
+  const model = await loadModel(modelPath);
+  if (isGraphModel(model)) {
+    model.dispose();
+    throw new UnsupportedModelError(`${modelPath} is a tfjs graph model; this needs a layers model (tfjs_layers_model), ` +
+      'whose layers can be trained and counted. Graph models can be explained (createExplainer, explainWasm).');
+  }
+  return model;
 }

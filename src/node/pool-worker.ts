@@ -31,7 +31,7 @@ export type WireResult = Omit<ImageExplanations, 'get'>;
 
 export interface WireError {
   name: string; message: string; stack?: string; code?: string;
-  /** Extra fields of typed errors (UnknownLayerError.candidates, MethodNotApplicableError.method). */
+  /** Extra fields of typed errors (UnknownLayerError.candidates, ModelFileError.file, ...). */
   fields?: Record<string, unknown>;
 }
 
@@ -49,8 +49,12 @@ export function toWireError(e: unknown): WireError {
   const out: WireError = { name: e.name, message: e.message, stack: e.stack };
   if (e instanceof GradCamError) {
     out.code = e.code;
+    // the typed error's own fields (UnknownLayerError.candidates, ModelFileError.file, ...), when plain data
     const fields: Record<string, unknown> = {};
-    for (const k of ['candidates', 'method'] as const) if (k in e) fields[k] = (e as unknown as Record<string, unknown>)[k];
+    for (const [k, v] of Object.entries(e)) {
+      if (k === 'code' || k === 'name' || k === 'message') continue;
+      if (v === null || ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x !== 'object' && typeof x !== 'function'))) fields[k] = v;
+    }
     out.fields = fields;
   }
   return out;
@@ -83,7 +87,7 @@ function toWire(r: ImageExplanations, transfer: ArrayBuffer[]): WireResult {
 async function main(): Promise<void> {
   const port = parentPort!;
   const init = workerData as WorkerInit;
-  let explainer: import('../explainer.js').Explainer, model: tf.LayersModel;
+  let explainer: import('../explainer.js').Explainer, model: import('../model/plan.js').ExplainableModel;
   try {
     // Imported here, not at the top: the main thread imports this module for its types and helpers only.
     const { useWasmBackend } = await import('../backend.js');

@@ -1,6 +1,6 @@
 /**
  * Training a backbone on digit scenes, on the tfjs wasm backend (with the filter-gradient kernels of
- * src/backend/wasm-gradients.ts, which the stock wasm backend lacks).
+ * src/backend/kernels/, which the stock wasm backend lacks).
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { useWasmBackend } from '../backend.js';
 import { BACKBONES, type BackboneName } from '../models/index.js';
 import { generateScenes, sceneBatches, scenesToTensors, type Split } from '../data/index.js';
 import { InvalidInputError } from '../errors.js';
-import { loadModel, saveModel } from './model-io.js';
+import { loadLayersModel as loadModel, saveModel } from './model-io.js';
 import { findCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { HeadKind } from '../models/common.js';
 
@@ -132,7 +132,7 @@ export function accuracy(model: tf.LayersModel, split: Split, count: number, see
 
 export async function train(o: TrainOptions): Promise<ModelCard> {
   const log = o.log ?? ((l: string) => console.log(l));
-  await useWasmBackend();
+  await useWasmBackend({ fastTrainingKernels: true }); // training only: the faster Conv2DBackpropInput/Tile/Sum/Mean
   const spec = BACKBONES[o.model];
   const size = o.size ?? 64, epochs = o.epochs ?? 30, perEpoch = o.scenesPerEpoch ?? 4000, batchSize = o.batchSize ?? 32;
   const lr = o.learningRate ?? 2e-3, seed = o.seed ?? 1, evalScenes = o.evalScenes ?? 1000;

@@ -1,12 +1,14 @@
 /**
  * The models that ship in this package (models/<name>/model.json + weights + card.json), by name.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
 import { loadModel } from './model-io.js';
+import type { ExplainableModel } from '../model/plan.js';
+import { readCard } from './card-file.js';
 
 /** The package root (the folder holding package.json), from src/node/ or dist/node/. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -31,8 +33,7 @@ export function builtinModels(): BuiltinModel[] {
   return readdirSync(MODELS_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(MODELS_DIR, d.name, 'model.json')))
     .map((d) => {
-      const cardFile = path.join(MODELS_DIR, d.name, 'card.json');
-      const card = existsSync(cardFile) ? JSON.parse(readFileSync(cardFile, 'utf8')) : {};
+      const card = readCard(path.join(MODELS_DIR, d.name, 'card.json')) ?? {};
       return { name: d.name, dir: path.join(MODELS_DIR, d.name), card };
     })
     .sort((a, b) => Number(b.name === DEFAULT_MODEL) - Number(a.name === DEFAULT_MODEL) ||
@@ -45,14 +46,13 @@ export function resolveModel(nameOrPath: string): { name: string; file: string; 
   if (builtin) return { name: builtin.name, file: path.join(builtin.dir, 'model.json'), card: builtin.card };
   if (existsSync(nameOrPath)) {
     const file = nameOrPath.endsWith('.json') ? nameOrPath : path.join(nameOrPath, 'model.json');
-    const cardFile = path.join(path.dirname(file), 'card.json');
-    return { name: path.basename(path.dirname(path.resolve(file))), file, card: existsSync(cardFile) ? JSON.parse(readFileSync(cardFile, 'utf8')) : undefined };
+    return { name: path.basename(path.dirname(path.resolve(file))), file, card: readCard(path.join(path.dirname(file), 'card.json')) };
   }
   const names = builtinModels().map((m) => m.name);
   throw new InvalidInputError(`"${nameOrPath}" is neither a built-in model (${names.join(', ') || 'none installed'}) nor a model.json path.`);
 }
 
-export async function loadBuiltinOrPath(nameOrPath: string): Promise<{ model: tf.LayersModel; name: string; card?: BuiltinModel['card'] }> {
+export async function loadBuiltinOrPath(nameOrPath: string): Promise<{ model: ExplainableModel; name: string; card?: BuiltinModel['card'] }> {
   const r = resolveModel(nameOrPath);
   return { model: await loadModel(r.file), name: r.name, card: r.card };
 }

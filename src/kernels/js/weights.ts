@@ -2,9 +2,9 @@
  * Channel weights of CAM, Grad-CAM and Grad-CAM++: the plain-TypeScript twin of assembly/weights.ts,
  * written for clarity and used as the test oracle. Sums are accumulated in float64 (results are stored in
  * float32), so the AssemblyScript f32 kernels agree with these within 1e-5 of the largest output.
- * Layout: channel-last (HWC), x[p * K + k]; see src/bindings/types.ts.
+ * Layout: channel-last (HWC), x[p * K + k]; see src/kernels/contract.ts.
  */
-import { EPS } from '../constants.js';
+import { EPS } from '../../constants.js';
 
 /** CAM (Zhou et al. 2016, Eq. 2 there): out[k] = kernel[k * numClasses + c]. */
 export function camWeights(kernel: Float32Array, K: number, numClasses: number, c: number, out: Float32Array): void {
@@ -55,13 +55,5 @@ export function gradcamppWeights(a: Float32Array, g: Float32Array, Z: number, K:
       w += gradcamppAlphaOf(scratch[k], gv) * Math.max(gv, 0);
     }
     out[k] = w;
-  }
-}
-
-/** The alpha[p*K + k] of gradcamppWeights (Z*K values); sumA in scratch. */
-export function gradcamppAlpha(a: Float32Array, g: Float32Array, Z: number, K: number, scratch: Float32Array, out: Float32Array): void {
-  sumOverPositions(a, Z, K, scratch);
-  for (let p = 0; p < Z; p++) {
-    for (let k = 0; k < K; k++) out[p * K + k] = gradcamppAlphaOf(scratch[k], g[p * K + k]);
   }
 }

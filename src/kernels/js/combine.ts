@@ -2,7 +2,7 @@
  * Weighted sum of channels and ReLU + min-max normalisation: the plain-TypeScript twin of
  * assembly/combine.ts (float64 arithmetic, float32 storage).
  */
-import { EPS } from '../constants.js';
+import { EPS } from '../../constants.js';
 
 /** out[p] = sum_k w[k] * a[p*K + k]  (the map before the ReLU). */
 export function weightedSum(a: Float32Array, w: Float32Array, Z: number, K: number, out: Float32Array): void {
