@@ -29,6 +29,8 @@ import { useWasmBackend } from '../src/backend.js';
 import { createKernels, getKernels, type Kernels } from '../src/kernels/index.js';
 import { kernelsWasmBytes } from '../src/kernels/wasm/loader.js';
 import { EPS } from '../src/constants.js';
+import { load } from './lib/machine.js';
+import { median, timeOnce, timeWarm, type Stat, type WarmStat } from './lib/timing.js';
 import { METHOD_KERNELS, methodRunners, relDiff, type MethodKernel } from './kernels-methods.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -45,8 +47,6 @@ type Stage = (typeof STAGES)[number];
 export const IMPLS = ['wasm', 'js', 'tfjs'] as const;
 type Impl = (typeof IMPLS)[number];
 
-interface Stat { median_us: number; min_us: number; n: number }
-type WarmStat = Stat & { callsPerSample: number };
 export interface Row {
   shape: string; dims: string; stage: Stage; impl: Impl;
   warm: WarmStat;
@@ -142,48 +142,6 @@ function tfjsRunner(s: Shape): { run: Runner; result: () => Float32Array; dispos
     result: () => { const t = mapOnce(); const v = t.dataSync() as Float32Array; t.dispose(); return v.slice(); },
     dispose: () => tf.dispose([A, G, w, map]),
   };
-}
-
-// ------------------------------------------------------------------------------------------ timing
-const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-
-/**
- * Warm timings of several implementations of one stage. After a warm-up, each sample times a batch of calls
- * (sized to ~5 ms); the samples of the implementations are interleaved round-robin, so that the load of a
- * shared machine falls on all of them alike and their ratios stay meaningful.
- */
-function timeWarm<K extends string>(fns: Record<K, () => void>, quick: boolean): Record<K, WarmStat> {
-  const samples = quick ? 3 : 21;
-  const target = quick ? 0.5 : 5; // ms per sample
-  const names = Object.keys(fns) as K[];
-  const batch = {} as Record<K, number>;
-  for (const name of names) {
-    const fn = fns[name];
-    const warmUntil = performance.now() + (quick ? 5 : 100);
-    let calls = 0;
-    do { fn(); calls++; } while (performance.now() < warmUntil || calls < 3);
-    const t0 = performance.now();
-    fn();
-    batch[name] = Math.max(1, Math.min(10000, Math.round(target / Math.max(performance.now() - t0, 1e-3))));
-  }
-  const per = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
-  for (let s = 0; s < samples; s++) {
-    for (const name of names) {
-      const fn = fns[name], m = batch[name];
-      const t = performance.now();
-      for (let i = 0; i < m; i++) fn();
-      per[name].push(((performance.now() - t) / m) * 1000);
-    }
-  }
-  return Object.fromEntries(names.map((n) => [n, {
-    median_us: median(per[n]), min_us: Math.min(...per[n]), n: samples, callsPerSample: batch[n],
-  }])) as Record<K, WarmStat>;
-}
-
-function timeOnce(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return (performance.now() - t) * 1000;
 }
 
 // ----------------------------------------------------------------- cold: one child process per run
@@ -367,6 +325,7 @@ export async function runKernelsBench(opts: { quick?: boolean; log?: (s: string)
     environment: {
       node: process.version, v8: process.versions.v8, platform: `${process.platform} ${process.arch}`,
       cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadavg1: Number(os.loadavg()[0].toFixed(2)),
+      cpuPressureAvg10: load().cpuPressure?.avg10 ?? -1,
       tfjs: tf.version.tfjs, tfjsBackend: tf.getBackend(),
       tfjsWasmSimd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
       assemblyscript: require('assemblyscript/package.json').version, kernelsWasmBytes: (await kernelsWasmBytes()).length,

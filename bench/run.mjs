@@ -7,6 +7,7 @@
 //   npm run bench -- kernels --out DIR       results into DIR
 //   node --import tsx bench/run.mjs --list   the benches found
 //
+//   npm run bench -- explain --rounds 3 --only resnet50    interleaved rounds; a subset of the models
 // Other flags are passed to every bench. A new bench is a new file bench/<name>.bench.ts that accepts
 // --quick and --out DIR; nothing else to register.
 import { spawn } from 'node:child_process';
@@ -23,11 +24,13 @@ const found = readdirSync(here)
   .sort((a, b) => a.name.localeCompare(b.name));
 
 const args = process.argv.slice(2);
+/** Flags that take a value (passed on with it): --out DIR, --rounds N, --only a,b, and the benches' own. */
+const VALUE_FLAGS = new Set(['--out', '--rounds', '--only', '--workers', '--images', '--frames', '--threads']);
 const names = [];
 const passThrough = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
-  if (a === '--out') passThrough.push(a, args[++i]);
+  if (VALUE_FLAGS.has(a)) passThrough.push(a, args[++i]);
   else if (a.startsWith('-')) passThrough.push(a);
   else names.push(a);
 }

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'DISPOSED'
   | 'BACKEND'
   | 'MODEL_FILE'
-  | 'WASM_BACKEND';
+  | 'WASM_BACKEND'
+  | 'WORKER';
 
 export class GradCamError extends Error {
   readonly code: ErrorCode;
@@ -105,4 +106,15 @@ export class ModelFileError extends GradCamError {
 /** The tfjs wasm backend could not start (most often: its .wasm files are not where the page looks). */
 export class WasmBackendError extends GradCamError {
   constructor(message: string) { super('WASM_BACKEND', message); }
+}
+
+/**
+ * A worker thread of an explainer pool failed outside the library's own checks (it crashed, ran out of memory,
+ * exited, or threw an untyped error). The message carries the worker's own message; `cause` its error.
+ */
+export class WorkerError extends GradCamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WORKER', message);
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
 }

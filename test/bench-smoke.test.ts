@@ -1,6 +1,9 @@
 // Smoke test of the benches: `bench/run.mjs kernels --quick` runs end to end (child processes included) and
 // writes a result file with every shape x stage x implementation, finite timings and ratios, and maps that
-// agree across implementations.
+// agree across implementations; `bench/run.mjs explain --quick` times every model's interleaved rows (wall and
+// CPU), records the machine, and leaks no tensors; `bench/run.mjs browser --quick` (headless Chromium; skipped with
+// SKIP_BROWSER=1) shows the demo server's COOP/COEP headers at work: the isolated pages are cross-origin isolated
+// and load tfjs's threaded binary, the other is not and does not.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -55,6 +58,64 @@ test('bench/run.mjs kernels --quick writes kernels.json and kernels.md with the 
       assert.ok(r.warm.wasm.median_us > 0 && r.warm.js.median_us > 0, `${label}: warm medians`);
       assert.ok(Number.isFinite(r.speedupVsJs) && r.speedupVsJs > 0, `${label}: speed-up`);
       assert.ok(r.maxRelDiff < 1e-4, `${label}: AS and TS agree (${r.maxRelDiff})`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('bench/run.mjs explain --quick writes explain.json with interleaved rows, CPU times, ratios and the machine', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.mjs', 'explain', '--quick', '--out', out], {
+      cwd: root, encoding: 'utf8', timeout: 240_000,
+    });
+    assert.is(run.status, 0, `bench exited with ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    assert.ok(existsSync(path.join(out, 'explain.md')), 'explain.md written');
+    const res = JSON.parse(readFileSync(path.join(out, 'explain.json'), 'utf8'));
+    assert.is(res.bench, 'explain');
+    assert.is(res.quick, true);
+    assert.is(res.machine.tfjsBackend, 'wasm');
+    assert.ok(res.machine.cores >= 1 && res.machine.start.loadavg.length === 3 && res.machine.end, 'machine and load recorded');
+    assert.equal(res.models.map((m: { model: string }) => m.model), ['resnet50', 'vgg16', 'mobilenetv2']);
+    for (const m of res.models) {
+      assert.is(m.leakedTensors, 0, `${m.model}: no tensor leaked`);
+      const rows = Object.keys(m.rows);
+      for (const want of ['forward b1', 'gradcam++ b1', 'forward b2', 'gradcam++ b2']) assert.ok(rows.includes(want), `${m.model}: row ${want}`);
+      assert.ok(rows.includes(`${m.methods.length} methods b2`) && m.methods.length >= 2, `${m.model}: several methods`);
+      for (const [k, r] of Object.entries(m.rows) as [string, { wall: { median: number; min: number }; cpu: { median: number }; n: number }][]) {
+        assert.ok(r.n >= 1 && r.wall.median > 0 && r.wall.min <= r.wall.median && Number.isFinite(r.cpu.median) && r.cpu.median >= 0,
+          `${m.model} ${k}: wall and CPU stats`);
+      }
+      for (const [k, x] of Object.entries(m.ratios) as [string, { cpu: number; wall: number }][]) {
+        assert.ok(Number.isFinite(x.wall) && x.wall > 0, `${m.model} ${k}: ratio`);
+      }
+      const b = m.breakdown['gradcam++ b1'];
+      assert.ok(b && b.forward > 0 && b.total >= b.forward, `${m.model}: breakdown of an explanation`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('bench/run.mjs browser --quick: isolated pages get the threaded binary, the plain page does not', () => {
+  if (process.env.SKIP_BROWSER === '1') { console.log('browser bench smoke: skipped because SKIP_BROWSER=1'); return; }
+  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.mjs', 'browser', '--quick', '--out', out], {
+      cwd: root, encoding: 'utf8', timeout: 180_000,
+    });
+    assert.is(run.status, 0, `bench exited with ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    const res = JSON.parse(readFileSync(path.join(out, 'browser.json'), 'utf8'));
+    const pages = Object.entries(res.pages) as [string, { crossOriginIsolated: boolean; threadedBinary: boolean; threads: number }][];
+    assert.is(pages.length, 3);
+    for (const [name, p] of pages) {
+      const isolated = name.startsWith('isolated');
+      assert.is(p.crossOriginIsolated, isolated, `${name}: crossOriginIsolated`);
+      assert.is(p.threadedBinary, isolated, `${name}: tfjs's threaded binary`);
+      assert.ok(p.threads >= 1, `${name}: threads`);
+      const r = res.rows[name];
+      assert.ok(r && r.wall.median > 0 && r.n >= 1, `${name}: timed`);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -17,3 +17,4 @@ export {
   inputRangeOf, preprocessFor, parseInputRange, INPUT_RANGES, type InputRange, type ModelCardLike,
 } from '../card.js';
 export { sampleNames, samplePath, SAMPLES_DIR } from './samples.js';
+export { createExplainerPool, type ExplainerPool, type ExplainerPoolOptions, type PoolRequest } from './pool.js';
