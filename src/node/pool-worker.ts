@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { inputRangeOf, preprocessFor, type InputRange } from '../cli/card.js';
+import { inputRangeOf, preprocessFor, type InputRange } from '../card.js';
 import { GradCamError } from '../errors.js';
 import type { ExplainRequest, ImageExplanations, OutputSize } from '../explainer.js';
 import type { ImageDataLike, ImageInput } from '../image.js';
@@ -14,7 +14,7 @@ import type { ImageDataLike, ImageInput } from '../image.js';
 /** What a worker is started with. */
 export interface WorkerInit {
   model: string;
-  layer?: string;
+  layer?: string | readonly string[];
   kernels?: 'wasm' | 'js';
   outputSize?: OutputSize;
   inputRange?: InputRange;

@@ -17,7 +17,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { parseInputRange, type InputRange } from '../cli/card.js';
+import { parseInputRange, type InputRange } from '../card.js';
 import * as errors from '../errors.js';
 import { DisposedError, GradCamError, InvalidInputError, WorkerError } from '../errors.js';
 import type { ExplainerOptions, ExplainRequest, ImageExplanations } from '../explainer.js';
