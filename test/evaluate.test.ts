@@ -11,14 +11,15 @@ import { saveModel } from '../src/node/model-io.js';
 import { evaluate, reportToJson, type EvaluateResult } from '../src/eval/index.js';
 import { evaluateCommand } from '../src/cli/evaluate.js';
 import { composeGrid, drawBoxes, solid, upscale, scaleFor } from '../src/node/figures.js';
-import { METHODS } from '../src/methods/registry.js';
+import { METHODS, ONE_PASS_METHOD_NAMES } from '../src/methods/registry.js';
 import { UnknownMethodError, InvalidInputError } from '../src/errors.js';
 import { rejects } from './helpers/rejects.js';
 
 await useWasmBackend();
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gradcam-evaluate-'));
-const M = METHODS.map((m) => m.name);
+// the default methods: every method of the registry but those that cost extra passes (Score-CAM, Smooth Grad-CAM++)
+const M = [...ONE_PASS_METHOD_NAMES];
 
 /** conv -> conv -> flatten -> dense: CAM does not apply. */
 function flattenModel(): tf.LayersModel {
@@ -84,6 +85,7 @@ smoke('runs, reports every model x method, CAM n/a where it does not apply', asy
   const r = run.report;
   assert.is(r.protocol.split, 'test-multi');
   assert.equal(r.protocol.methods, M);
+  assert.equal(M, METHODS.map((m) => m.name).filter((n) => n !== 'scorecam' && n !== 'smoothgradcam++'));
   assert.equal(r.models.map((m) => m.name), ['mnv2', 'r50', 'flat']);
   assert.equal(r.models.map((m) => m.inputShape[0]), [64, 64, 48]);
   assert.equal(r.models.map((m) => m.inputRange), ['0,1', '0,1', '0,255']);

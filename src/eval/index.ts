@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend } from '../backend.js';
-import { METHODS, getMethod, type MethodName } from '../methods/registry.js';
+import { METHODS, ONE_PASS_METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
 import type { Split } from '../data/index.js';
 import { EVAL_SEED } from '../constants.js';
 import { InvalidInputError } from '../errors.js';
@@ -45,7 +45,7 @@ function toSplit(s: EvaluateOptions['split']): Split {
 
 function requestedMethods(names: readonly string[] | undefined): MethodName[] {
   if (names && names.length === 0) throw new InvalidInputError('methods is empty; name at least one of ' + METHODS.map((m) => m.name).join(', ') + '.');
-  const wanted = new Set((names ?? METHODS.map((m) => m.name)).map((n) => getMethod(String(n).trim()).name));
+  const wanted = new Set((names ?? ONE_PASS_METHOD_NAMES).map((n) => getMethod(String(n).trim()).name));
   return METHODS.filter((m) => wanted.has(m.name)).map((m) => m.name as MethodName);
 }
 

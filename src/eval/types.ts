@@ -28,7 +28,7 @@ export interface EvaluateOptions {
    * may appear twice at two layers (the paper's layer and a finer one side by side). Default: every built-in.
    */
   models?: readonly (string | ModelSpec)[];
-  /** Default: every method of the registry (METHODS). A method that does not apply to a model is reported n/a. */
+  /** Default: every one-pass method of the registry (ONE_PASS_METHOD_NAMES: all but Score-CAM and Smooth Grad-CAM++). A method that does not apply to a model is reported n/a. */
   methods?: readonly string[];
   /** 'single' (test-single, one instance) or 'multi' (test-multi, 2-3 instances); default 'single'. */
   split?: EvalSplit | 'test-single' | 'test-multi';

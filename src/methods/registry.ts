@@ -32,6 +32,13 @@ export type MethodName = (typeof METHODS)[number]['name'];
 
 export const METHOD_NAMES: readonly MethodName[] = METHODS.map((m) => m.name);
 
+/**
+ * Methods that cost no passes beyond the one forward/backward pass of an explanation (Score-CAM runs one forward
+ * per channel, Smooth Grad-CAM++ one forward/backward per noisy copy): what `evaluate` runs when no method is named.
+ */
+export const ONE_PASS_METHOD_NAMES: readonly MethodName[] = METHODS
+  .filter((m) => m.input !== 'masked-scores' && m.input !== 'noisy-gradients').map((m) => m.name);
+
 export function getMethod(name: string): Method {
   const m = METHODS.find((x) => x.name === name.toLowerCase());
   if (!m) throw new UnknownMethodError(name, METHOD_NAMES);
