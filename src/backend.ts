@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from './backend/wasm-gradients.js';
+import { registerWasmLayoutKernels } from './backend/layout-kernels.js';
 
 let ready: Promise<void> | null = null;
 
@@ -23,6 +24,7 @@ export function useWasmBackend(): Promise<void> {
       }
       await tf.ready();
       registerWasmGradientKernels();
+      registerWasmLayoutKernels();
     })();
     ready.catch(() => { ready = null; });
   }
