@@ -14,11 +14,11 @@ test('one registry: the clip model sits in MODELS beside the image backbones', (
 test('default build: [10,64,64,3] -> convlstm [10,16,16,32] -> post_conv -> pooling over space and time -> 10 classes', () => {
   const m = buildConvLstm({ seed: 1 });
   assert.equal(m.inputs[0]!.shape, [null, 10, 64, 64, 3]);
-  assert.equal(m.layers.map((l) => l.name), ['input_layer', 'stem_conv1', 'stem_conv2', 'convlstm', 'post_conv', 'frame_pool', 'time_pool', 'predictions']);
+  assert.equal(m.layers.map((l) => l.name), ['input_layer', 'stem_conv1', 'stem_conv2', 'stem_bn', 'convlstm', 'post_conv', 'post_bn', 'frame_pool', 'time_pool', 'predictions']);
   assert.equal(m.getLayer(CONVLSTM_TARGET).outputShape, [null, 10, 16, 16, 32]);
   assert.equal(m.getLayer('post_conv').outputShape, [null, 10, 16, 16, 64]);
   assert.equal(m.outputs[0]!.shape, [null, 10]);
-  assert.is(m.countParams(), 98_090);
+  assert.is(m.countParams(), 98_474);
   const p = tf.tidy(() => (m.predict(tf.randomUniform([2, 10, 64, 64, 3], 0, 1, 'float32', 3)) as tf.Tensor).sum(-1).arraySync() as number[]);
   p.forEach((s) => assert.ok(Math.abs(s - 1) < 1e-5));
   m.dispose();
