@@ -1,6 +1,7 @@
 // train(): the card it writes, continuation (--init), the instance mix and the time-aware step decay.
 // Tiny runs (VGG16 at width 0.06 on 32x32 scenes, a handful of steps): this checks the bookkeeping, not accuracy.
 import { suite } from 'uvu';
+import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,7 +80,9 @@ test('a run stopped mid-epoch resumes from its checkpoint and ends with the weig
   assert.equal([state.epoch, state.step, state.seen], [0, 1, 16]);
   assert.ok(!existsSync(path.join(tmp, 'resumed', 'card.json')));
   const log: string[] = [];
+  const before = tf.memory().numTensors;
   const card = await train({ ...opts, out: path.join(tmp, 'resumed'), checkpoint: ckpt, log: (l) => log.push(l) });
+  assert.is(tf.memory().numTensors, before, 'a resumed run (restore, checkpoints, model, optimizer) leaves no tensor behind');
   assert.ok(log.some((l) => l.startsWith('resumed from')), log.join('\n'));
   assert.is(card.dataset.trainScenesSeen, whole.dataset.trainScenesSeen);
   assert.equal(card.training.schedule, whole.training.schedule);

@@ -228,6 +228,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
       if (o.signal?.aborted) {
         await checkpointAt({ epoch, step: steps, lossSum, accSum });
         model.dispose();
+        optimizer.dispose();
         throw new TrainingStopped(o.checkpoint);
       }
       if (Date.now() - lastSave > everyMs) await checkpointAt({ epoch, step: steps, lossSum, accSum });
@@ -271,5 +272,6 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   writeFileSync(path.join(o.out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
   await checkpointAt({ epoch, step: 0, lossSum: 0, accSum: 0, done: true });
   model.dispose();
+  optimizer.dispose();
   return card;
 }
