@@ -1,12 +1,14 @@
 // train(): the card it writes, continuation (--init), the instance mix and the time-aware step decay.
 // Tiny runs (VGG16 at width 0.06 on 32x32 scenes, a handful of steps): this checks the bookkeeping, not accuracy.
 import { suite } from 'uvu';
+import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { train, scheduledRate, TrainingStopped, type ModelCard } from '../src/node/train.js';
 import { loadModel } from '../src/node/model-io.js';
+import { InvalidInputError } from '../src/errors.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gradcam-train-'));
 const base = { model: 'vgg16' as const, width: 0.06, size: 32, scenesPerEpoch: 32, batchSize: 16, evalScenes: 20, targetAccuracy: 2 };
@@ -78,7 +80,9 @@ test('a run stopped mid-epoch resumes from its checkpoint and ends with the weig
   assert.equal([state.epoch, state.step, state.seen], [0, 1, 16]);
   assert.ok(!existsSync(path.join(tmp, 'resumed', 'card.json')));
   const log: string[] = [];
+  const before = tf.memory().numTensors;
   const card = await train({ ...opts, out: path.join(tmp, 'resumed'), checkpoint: ckpt, log: (l) => log.push(l) });
+  assert.is(tf.memory().numTensors, before, 'a resumed run (restore, checkpoints, model, optimizer) leaves no tensor behind');
   assert.ok(log.some((l) => l.startsWith('resumed from')), log.join('\n'));
   assert.is(card.dataset.trainScenesSeen, whole.dataset.trainScenesSeen);
   assert.equal(card.training.schedule, whole.training.schedule);
@@ -103,6 +107,38 @@ test('VGG16 with its original head (flatten -> fc1 -> fc2) and fcUnits trains an
   assert.equal(m.getLayer('fc1').outputShape, [null, 24]);
   assert.equal(m.getLayer('fc2').outputShape, [null, 24]);
   m.dispose();
+});
+
+test('a ConvLSTM trains on clips with the same loop: its card has [T,S,S,3], the convlstm target and the clip splits', async () => {
+  const out = path.join(tmp, 'convlstm');
+  const log: string[] = [];
+  const card = await train({ model: 'convlstm', width: 0.25, size: 32, frames: 6, scenesPerEpoch: 16, batchSize: 8, evalScenes: 10,
+    targetAccuracy: 2, epochs: 1, out, log: (l) => log.push(l) });
+  assert.equal(card.inputShape, [6, 32, 32, 3]);
+  assert.is(card.topology, 'ConvLSTM');
+  assert.is(card.targetLayer, 'convlstm');
+  assert.equal(Object.keys(card.accuracy), ['train', 'test']);
+  assert.equal(Object.keys(card.accuracy200), ['test']);
+  assert.is(card.dataset.frames, 6);
+  assert.is(card.dataset.instances, undefined);
+  assert.match(card.dataset.generator, 'clips');
+  assert.is(card.dataset.trainScenesSeen, 16);
+  const m = await loadModel(out);
+  assert.equal(m.getLayer('convlstm').outputShape, [null, 6, 8, 8, 8]);
+  assert.is(m.countParams(), card.params);
+  m.dispose();
+});
+
+test('a clip model refuses the image-only options, and an unknown model is a typed error', async () => {
+  const o = { model: 'convlstm' as const, width: 0.25, size: 32, frames: 4, out: path.join(tmp, 'never'), log: () => {} };
+  for (const extra of [{ instances: [1, 2] as const }, { head: 'original' as const }, { transfer: 'models/x' }, { fcUnits: 8 }]) {
+    const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
+    assert.instance(err, InvalidInputError, JSON.stringify(extra));
+  }
+  const err = await train({ ...o, model: 'lenet' as 'convlstm' }).catch((e: unknown) => e);
+  assert.instance(err, InvalidInputError);
+  assert.match(String(err), 'convlstm');
+  assert.ok(!existsSync(o.out));
 });
 
 test('step decay follows the larger of the epoch and the time fractions', () => {

@@ -33,6 +33,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
 import { Rng, hashSeed } from '../rng.js';
+import { addNoise, apart, blend, drawBackground, maskOf, randomTint, resample } from './raster.js';
 import {
   loadMnist, poolRange, MNIST_SIDE, MNIST_PIXELS, NUM_CLASSES,
   type Box, type SourceDigit, type SourcePool, type MnistClass,
@@ -170,65 +171,6 @@ function resolve(o: Omit<SceneOptions, 'count'>): Resolved {
   };
 }
 
-/**
- * Bilinear resampling of the region [rx0, rx1) x [ry0, ry1) of a 28 x 28 byte tile into a w x h
- * float image in [0, 1]. Pixels outside the region count as 0, so nothing outside it leaks in.
- * Pixel centres are aligned (target centre t+0.5 maps to source r0 + (t+0.5) * regionSide / side).
- */
-function resample(
-  tile: Uint8Array, offset: number, rx0: number, ry0: number, rx1: number, ry1: number, w: number, h: number,
-): Float32Array {
-  const out = new Float32Array(w * h);
-  const sx = (rx1 - rx0) / w, sy = (ry1 - ry0) / h;
-  const at = (x: number, y: number): number =>
-    x < rx0 || x >= rx1 || y < ry0 || y >= ry1 ? 0 : tile[offset + y * MNIST_SIDE + x]!;
-  for (let ty = 0; ty < h; ty++) {
-    const v = ry0 + (ty + 0.5) * sy - 0.5;
-    const y0 = Math.floor(v), fy = v - y0;
-    for (let tx = 0; tx < w; tx++) {
-      const u = rx0 + (tx + 0.5) * sx - 0.5;
-      const x0 = Math.floor(u), fx = u - x0;
-      const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
-      const bot = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
-      out[ty * w + tx] = (top * (1 - fy) + bot * fy) / 255;
-    }
-  }
-  return out;
-}
-
-/** HSV (all in [0,1]) to RGB. */
-function hsv(h: number, s: number, v: number): [number, number, number] {
-  const h6 = (h * 6) % 6, i = Math.floor(h6), f = h6 - i;
-  const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-  switch (i) {
-    case 0: return [v, t, p];
-    case 1: return [q, v, p];
-    case 2: return [p, v, t];
-    case 3: return [p, q, v];
-    case 4: return [t, p, v];
-    default: return [v, p, q];
-  }
-}
-
-function apart(a: Box, b: Box, m: number): boolean {
-  return a.x1 + m <= b.x0 || b.x1 + m <= a.x0 || a.y1 + m <= b.y0 || b.y1 + m <= a.y0;
-}
-
-/** Alpha-blends a w x h intensity patch at (px, py) with colour c into the HWC image. */
-function blend(img: Float32Array, S: number, patch: Float32Array, w: number, h: number, px: number, py: number,
-  c: readonly [number, number, number]): void {
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const a = patch[y * w + x]!;
-      if (a <= 0) continue;
-      const o = ((py + y) * S + (px + x)) * 3;
-      img[o] = img[o]! * (1 - a) + c[0] * a;
-      img[o + 1] = img[o + 1]! * (1 - a) + c[1] * a;
-      img[o + 2] = img[o + 2]! * (1 - a) + c[2] * a;
-    }
-  }
-}
-
 interface Placed {
   rect: Box;
   patch: Float32Array;
@@ -298,19 +240,8 @@ function generateOne(r: Resolved, index: number, mnist: MnistClass[]): Scene {
 
   // 2. Background.
   const image = new Float32Array(S * S * 3);
-  if (r.colour) {
-    const base = [rng.uniform(0, 0.3), rng.uniform(0, 0.3), rng.uniform(0, 0.3)];
-    const gx = rng.uniform(-0.1, 0.1), gy = rng.uniform(-0.1, 0.1);
-    for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) {
-        const g = gx * ((x + 0.5) / S - 0.5) + gy * ((y + 0.5) / S - 0.5);
-        const o = (y * S + x) * 3;
-        for (let c = 0; c < 3; c++) image[o + c] = Math.max(0, base[c]! + g);
-      }
-    }
-  }
-  const tint = (): [number, number, number] =>
-    r.colour ? hsv(rng.next(), rng.uniform(0, 0.75), rng.uniform(0.75, 1)) : [1, 1, 1];
+  drawBackground(image, S, rng, r.colour);
+  const tint = () => randomTint(rng, r.colour);
 
   // 3. Clutter: fragments of other classes, at most about half an instance, away from instances.
   const clutter: ClutterFragment[] = [];
@@ -366,38 +297,15 @@ function generateOne(r: Resolved, index: number, mnist: MnistClass[]): Scene {
     const col = tint();
     blend(image, S, p.patch, p.w, p.h, p.rect.x0, p.rect.y0, col);
     const m = new Uint8Array(S * S);
-    let x0 = S, y0 = S, x1 = 0, y1 = 0;
-    for (let y = 0; y < p.h; y++) {
-      for (let x = 0; x < p.w; x++) {
-        if (p.patch[y * p.w + x]! >= r.maskThreshold) {
-          const gx = p.rect.x0 + x, gy = p.rect.y0 + y;
-          m[gy * S + gx] = 1;
-          mask[gy * S + gx] = 1;
-          if (gx < x0) x0 = gx;
-          if (gy < y0) y0 = gy;
-          if (gx + 1 > x1) x1 = gx + 1;
-          if (gy + 1 > y1) y1 = gy + 1;
-        }
-      }
-    }
+    const { box: tight } = maskOf(p.patch, p.w, p.h, p.rect.x0, p.rect.y0, S, r.maskThreshold, m, mask);
     // A scaled MNIST digit always has pixels far above any threshold < 1 (peak values are 1.0);
     // should it not, the box degenerates to the drawing rectangle.
-    const box = x1 > x0 ? { x0, y0, x1, y1 } : { ...p.rect };
+    const box = tight ?? { ...p.rect };
     instances.push({ box, mask: m, source: p.source, rect: p.rect, tint: col });
   }
 
-  // 5. Noise, approximately gaussian: Irwin-Hall sum of 3 uniforms (variance 3/12, so times 2 for
-  //    unit variance), the 3 uniforms being 10-bit fields of one 32-bit draw. Then clamp to [0, 1].
-  const sigma = r.noise > 0 ? rng.uniform(0, r.noise) : 0;
-  const k = (2 * sigma) / 1024;
-  for (let i = 0; i < image.length; i++) {
-    let v = image[i]!;
-    if (sigma > 0) {
-      const u = rng.nextU32();
-      v += k * ((u & 1023) + ((u >>> 10) & 1023) + ((u >>> 20) & 1023) + 1.5 - 1536);
-    }
-    image[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-  }
+  // 5. Noise (approximately gaussian, see addNoise), then clamp to [0, 1].
+  addNoise(image, rng, r.noise > 0 ? rng.uniform(0, r.noise) : 0);
 
   return { image, label, instances, mask, size: S, split: r.split, index, clutter };
 }

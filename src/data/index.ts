@@ -8,3 +8,8 @@ export {
   MARGIN, DEFAULT_SIZE, DEFAULT_NOISE, DEFAULT_CLUTTER, DEFAULT_MASK_THRESHOLD,
   type Split, type SceneOptions, type Scene, type SceneInstance, type ClutterFragment, type BatchOptions,
 } from './digit-scenes.js';
+export {
+  generateClips, generateClip, clipsToTensors, clipBatches, visibilityOk, CLIP_DEFAULTS,
+  type ClipSplit, type ClipOptions, type Clip, type ClipInstance, type ClipBatchOptions,
+} from './clips.js';
+export { type Rgb } from './raster.js';

