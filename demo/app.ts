@@ -7,8 +7,8 @@
  */
 import {
   tf, createExplainer, candidateLayers, colorize, explanationMap, overlay, toRgba, useWasmBackend,
-  METHODS, MethodNotApplicableError, GradCamError,
-  type Explainer, type ImageDataLike, type ImageExplanations, type MethodName,
+  METHODS, MethodNotApplicableError, GradCamError, isLayersModel,
+  type Explainer, type ExplainableModel, type ImageDataLike, type ImageExplanations, type MethodName,
 } from '../src/browser.js';
 import '../src/models/normalization.js'; // registers the Normalization layer some of our backbones use
 import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from '../src/card.js';
@@ -16,7 +16,7 @@ import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCard
 interface BundledModel { name: string; card?: ModelCardLike }
 interface Sample { file: string; label?: number; split?: string }
 interface ImageState { name: string; rgba: ImageDataLike; label?: number }
-interface ModelState { name: string; model: tf.LayersModel; card?: ModelCardLike; loadMs: number }
+interface ModelState { name: string; model: ExplainableModel; card?: ModelCardLike; loadMs: number }
 
 /** What the last explanation produced (for people: the page; for tests: this object). */
 export interface DemoResult {
@@ -121,7 +121,7 @@ function paint(canvas: HTMLCanvasElement, rgba: ImageDataLike): void {
 
 // ---- models ---------------------------------------------------------------------------------------
 
-async function useModel(name: string, model: tf.LayersModel, card: ModelCardLike | undefined, loadMs: number): Promise<void> {
+async function useModel(name: string, model: ExplainableModel, card: ModelCardLike | undefined, loadMs: number): Promise<void> {
   state.model?.model.dispose();
   state.explainer?.dispose();
   state.model = { name, model, card, loadMs };
@@ -136,9 +136,10 @@ async function useModel(name: string, model: tf.LayersModel, card: ModelCardLike
   state.explainer = await createExplainer(model, { layer: card?.targetLayer && layers.includes(card.targetLayer) ? card.targetLayer : undefined });
   state.planMs = performance.now() - t0;
   select.value = state.explainer.layer;
-  const [, h, w, c] = model.inputs[0]!.shape;
-  $('model-info').textContent = `${name}: input ${h ?? '?'}x${w ?? '?'}x${c ?? '?'}, ${model.countParams().toLocaleString('en-US')} parameters, ` +
-    `${(model.outputs[0]!.shape[1] ?? '?')} classes` + (card?.note ? ` (${card.note})` : '');
+  const [, h, w, c] = state.explainer.plan.inputShape;
+  const params = isLayersModel(model) ? `${model.countParams().toLocaleString('en-US')} parameters` : 'graph model';
+  $('model-info').textContent = `${name}: input ${h ?? '?'}x${w ?? '?'}x${c ?? '?'}, ${params}, ` +
+    `${state.explainer.plan.numClasses} classes` + (card?.note ? ` (${card.note})` : '');
   state.classIndex = undefined;
 }
 
@@ -162,11 +163,20 @@ function loadModelFiles(files: File[]): Promise<void> {
     const weights = files.filter((f) => !f.name.toLowerCase().endsWith('.json'));
     const card = cardFile ? JSON.parse(await cardFile.text()) as ModelCardLike : undefined;
     const t0 = performance.now();
-    let model: tf.LayersModel;
+    // a layers model (Keras) or a graph model (converted from a SavedModel / TF Hub): model.json's "format" says which
+    let model: ExplainableModel;
+    let format = '';
     try {
-      model = await tf.loadLayersModel(tf.io.browserFiles([modelFile, ...weights]));
+      format = String((JSON.parse(await modelFile.text()) as { format?: unknown }).format ?? '');
     } catch (e) {
-      throw new Error(`${modelFile.name} could not be loaded as a tfjs layers model: ${(e as Error).message}`);
+      throw new Error(`${modelFile.name} is not JSON: ${(e as Error).message}`);
+    }
+    const kind = format === 'graph-model' ? 'graph' : 'layers';
+    try {
+      const handler = tf.io.browserFiles([modelFile, ...weights]);
+      model = kind === 'graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
+    } catch (e) {
+      throw new Error(`${modelFile.name} could not be loaded as a tfjs ${kind} model: ${(e as Error).message}`);
     }
     const loadMs = performance.now() - t0;
     const sel = $<HTMLSelectElement>('model-select');

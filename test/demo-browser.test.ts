@@ -6,7 +6,7 @@
  *
  * Chromium missing is a FAILURE (install it: apt-get install -y chromium), unless SKIP_BROWSER=1.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { buildDemo, type DemoModel } from '../demo/build.js';
 import { serve, type Served } from '../demo/serve.js';
 import { ensureStandin } from '../scripts/make-standin.js';
 import { maxAbsDiff } from './helpers/reference.js';
+import { makeTwin } from './helpers/graph-json.js';
 import { launchChromium, requireChromium } from './helpers/chromium.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -206,6 +207,26 @@ function browserTests(): void {
     }, PICKED, { timeout: 20_000 }).then((h) => h.jsonValue() as Promise<DemoResult>);
     assert.equal(last.errors, {});
     assert.is(Object.keys(last.heatmaps).length, METHODS.length);
+  });
+
+  test('a graph model from files (model.json with format graph-model + its shard) explains like the layers twin', async () => {
+    const twin = await makeTwin(7);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'demo-graph-'));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify(twin.json));
+    writeFileSync(path.join(dir, 'group1-shard1of1.bin'), twin.weightData);
+    twin.layers.dispose(); twin.graph.dispose();
+    try {
+      await page.setInputFiles('#model-files', [path.join(dir, 'model.json'), path.join(dir, 'group1-shard1of1.bin')]);
+      const last = await page.waitForFunction(() => {
+        const s = (window as unknown as { gradcamDemo: { state: { busy: boolean; model: { name: string } | null; last: (DemoResult & { model: string }) | null } } }).gradcamDemo.state;
+        return !s.busy && s.model?.name === 'model.json' && s.last?.model === 'model.json' ? s.last : null;
+      }, null, { timeout: 30_000 }).then((h) => h.jsonValue() as Promise<DemoResult>);
+      assert.is(last.layer, 'c2/Relu', 'the auto-picked node');
+      assert.ok(last.heatmaps.gradcam && last.heatmaps['gradcam++'] && last.heatmaps.cam, 'CAM, Grad-CAM and Grad-CAM++ on the graph model');
+      assert.match(await page.locator('#model-info').innerText(), 'graph model');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('dropping an image on the page explains it', async () => {
