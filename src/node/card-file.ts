@@ -4,19 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
-
-/** The fields this package reads from a card (the trainers write more). */
-export interface CardFields {
-  name?: string;
-  inputShape?: number[];
-  classNames?: string[];
-  targetLayer?: string;
-  preprocessing?: string;
-  [key: string]: unknown;
-}
+import type { ModelCardLike } from '../card.js';
 
 /** The card at `file`, or undefined when there is no such file. */
-export function readCard(file: string): CardFields | undefined {
+export function readCard(file: string): ModelCardLike | undefined {
   if (!existsSync(file)) return undefined;
   let card: unknown;
   try {
@@ -36,5 +27,5 @@ export function readCard(file: string): CardFields | undefined {
   if (c.inputShape != null && !(Array.isArray(c.inputShape) && c.inputShape.every((n) => Number.isInteger(n)))) {
     throw bad('"inputShape" must be an array of integers');
   }
-  return c as CardFields;
+  return c as ModelCardLike;
 }
