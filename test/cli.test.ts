@@ -86,6 +86,21 @@ explain('one method writes the overlay at the image size; --class, --layer and -
   assert.ok(differs > fig.data.length / 4, 'the overlay is not the input');
 });
 
+explain('--labels (a JSON file or names separated by commas) names the classes in the report and in --class', () => {
+  const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  const file = path.join(tmp, 'labels.json');
+  writeFileSync(file, JSON.stringify(names));
+  for (const labels of [file, names.join(',')]) {
+    const r = cli('explain', '--model', model, '--image', sample, '--method', 'gradcam', '--labels', labels, '--class', 'three');
+    assert.is(r.code, 0, r.err);
+    assert.match(r.out, /^explained: class 3 "three" .* with Grad-CAM$/m);
+    assert.match(r.out, /^top-5: \d+ "[a-z]+" [\d.]+%/m);
+  }
+  oneLineError(cli('explain', '--model', model, '--image', sample, '--labels', 'a,b'), /labels has 2 names but the model has 10 classes/, 'wrong count');
+  writeFileSync(path.join(tmp, 'bad-labels.json'), '{"a": 1}');
+  oneLineError(cli('explain', '--model', model, '--image', sample, '--labels', path.join(tmp, 'bad-labels.json')), /must hold a JSON array of class names/, 'not an array');
+});
+
 explain('--help on every command, and the top-level help', () => {
   for (const args of [['--help'], ['explain', '--help'], ['models', '--help'], ['help', 'explain']]) {
     const r = cli(...args);

@@ -95,12 +95,36 @@ export interface Session {
   planMs: number;
 }
 
+/**
+ * A --labels value: a JSON file holding an array of class names (like a labels.json), or the names
+ * separated by commas. The library checks that there is one name per class.
+ */
+export function parseLabels(text: string): string[] {
+  if (existsSync(text) && statSync(text).isFile()) {
+    let v: unknown;
+    try {
+      v = JSON.parse(readFileSync(text, 'utf8'));
+    } catch (e) {
+      throw new InvalidInputError(`--labels ${text} is not JSON (${(e as Error).message}); give a JSON array of class names, or names separated by commas.`);
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+      throw new InvalidInputError(`--labels ${text} must hold a JSON array of class names (strings), e.g. ["cat", "dog"].`);
+    }
+    return v as string[];
+  }
+  const names = text.split(',').map((s) => s.trim());
+  if (names.some((n) => n.length === 0)) throw new InvalidInputError(`--labels "${text}": an empty class name; give names separated by commas, or a JSON file.`);
+  return names;
+}
+
 /** Model + explainer at the layer (option, else the card's targetLayer, else the last conv feature map). */
-export async function openSession(model: string, o: { layer?: string; inputRange?: string } = {}): Promise<Session> {
+export async function openSession(model: string, o: { layer?: string; inputRange?: string; labels?: string[] } = {}): Promise<Session> {
   const loaded = await openModel(model);
+  // names given on the command line replace the card's (reports, --class by name)
+  if (o.labels) loaded.card = { ...loaded.card, classNames: o.labels };
   const { range, from } = inputRangeOf(loaded.card, o.inputRange);
   const t0 = performance.now();
-  const explainer = await createExplainer(loaded.model, { layer: o.layer ?? loaded.card?.targetLayer });
+  const explainer = await createExplainer(loaded.model, { layer: o.layer ?? loaded.card?.targetLayer, labels: o.labels });
   return { loaded, explainer, preprocess: preprocessFor(range), range, rangeFrom: from, planMs: performance.now() - t0 };
 }
 
@@ -187,9 +211,11 @@ const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 export function describe(o: ExplainOutcome, card: ModelCardLike | undefined, extra: Record<string, number> = {}): string[] {
   const r = o.result;
   const e = r.explanations[0]!;
+  // the names the explainer reports (--labels, labels.json, the card's classNames), else the card's
+  const name = (c: number, label?: string) => (label != null && label !== String(c) ? `${c} "${label}"` : className(card, c));
   const lines = [
-    `top-5: ${r.top.map((p) => `${className(card, p.classIndex)} ${(p.probability * 100).toFixed(1)}%`).join(', ')}`,
-    `explained: class ${className(card, e.classIndex)} (p = ${e.probability.toFixed(3)}, logit ${e.logit.toFixed(3)}) ` +
+    `top-5: ${r.top.map((p) => `${name(p.classIndex, p.label)} ${(p.probability * 100).toFixed(1)}%`).join(', ')}`,
+    `explained: class ${name(e.classIndex, e.label)} (p = ${e.probability.toFixed(3)}, logit ${e.logit.toFixed(3)}) ` +
       `at layer ${r.layer} (${e.camHeight}x${e.camWidth}) with ${[...new Set(r.explanations.map((x) => getMethod(x.method).title))].join(', ')}`,
   ];
   for (const s of o.skipped) lines.push(`${getMethod(s.method).title}: not applicable: ${s.message}`);

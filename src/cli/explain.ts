@@ -33,7 +33,9 @@ Options:
                      names with commas. 'all' skips, with a note, a method the model does not allow
                      (CAM needs target layer -> global average pooling -> Dense); naming such a method
                      explicitly is an error.
-  --class <c>        the class to explain: an index, or a name from the card (default: the top-1 class)
+  --class <c>        the class to explain: an index, or a class name (default: the top-1 class)
+  --labels <l>       class names: a JSON file with an array of names, or names separated by commas
+                     (default: labels.json next to the model.json, else the card's classNames)
   --layer <name>     the target layer (default: the card's targetLayer, else the last conv feature map)
   --alpha <a>        heatmap opacity in the overlay, 0..1 (default ${DEFAULT_OVERLAY_ALPHA})
   --input-range <r>  ${INPUT_RANGES.join(' | ')}: the pixel range the model expects (default: from the
@@ -61,6 +63,7 @@ export const explainCommand: Command = {
         layer: { type: 'string', short: 'l' },
         alpha: { type: 'string' },
         'input-range': { type: 'string' },
+        labels: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -78,7 +81,7 @@ export const explainCommand: Command = {
     if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be a number in [0,1], got "${values.alpha}"`);
     if (values.out && path.extname(values.out).toLowerCase() !== '.png') throw new UsageError(`--out must name a .png file, got "${values.out}"`);
     // loaded here, not above, so that --help and command-line mistakes answer at once (no tfjs start-up)
-    const { describe, explainImage, openImage, openSession, overlays, parseMethods, strip } = await import('./common.js');
+    const { describe, explainImage, openImage, openSession, overlays, parseLabels, parseMethods, strip } = await import('./common.js');
     const { writeImage } = await import('../node/image-io.js');
     const { ensureOutputFile, writeOutput } = await import('./output.js');
     const { methods, all } = parseMethods(values.method, DEFAULT_METHOD as MethodName);
@@ -86,7 +89,8 @@ export const explainCommand: Command = {
     const imageFile = values.image ?? (await import('../node/samples.js')).samplePath(values.sample!);
     const image = openImage(imageFile);
     if (values.out) ensureOutputFile(values.out, '--out'); // before the work: a wrong path fails at once
-    const session = await openSession(values.model, { layer: values.layer, inputRange: values['input-range'] });
+    const labels = values.labels == null ? undefined : parseLabels(values.labels);
+    const session = await openSession(values.model, { layer: values.layer, inputRange: values['input-range'], labels });
     const { loaded } = session;
     const classIndex = values.class == null ? undefined : parseClass(values.class, loaded.card);
     const outcome = await explainImage(session, image, methods, { classIndex, skipInapplicable: all });
