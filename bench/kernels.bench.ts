@@ -25,13 +25,14 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import { createKernels, getKernels, type Kernels } from '../src/kernels/index.js';
 import { kernelsWasmBytes } from '../src/kernels/wasm/loader.js';
 import { EPS } from '../src/constants.js';
 import { load } from './lib/machine.js';
 import { median, timeOnce, timeWarm, type Stat, type WarmStat } from './lib/timing.js';
 import { METHOD_KERNELS, methodRunners, relDiff, type MethodKernel } from './kernels-methods.js';
+import { Rng } from '../src/rng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -73,13 +74,9 @@ export interface MethodRow {
 }
 
 // ------------------------------------------------------------------------------------------ inputs
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function rng(seed: number): () => number { // the project's one RNG (mulberry32)
+  const r = new Rng(seed);
+  return () => r.next();
 }
 /** Post-ReLU activations (half zeros) and small logit gradients of both signs, like a real last conv block. */
 function inputs(s: Shape): { a: Float32Array; g: Float32Array } {

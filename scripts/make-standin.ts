@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import { generateScenes, scenesToTensors } from '../src/data/index.js';
 import { BACKBONES, buildBackbone } from '../src/models/index.js';
 import { saveModel } from '../src/node/model-io.js';

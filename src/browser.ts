@@ -3,7 +3,7 @@
  * the folder this bundle is served from (dist/browser/ ships them). Call setWasmBackendPath(url)
  * before the first explanation to serve them from elsewhere.
  */
-import { setWasmBackendPath } from './backend.js';
+import { setWasmBackendPath } from './backend/index.js';
 
 export * from './index.js';
 

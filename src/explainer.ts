@@ -8,7 +8,7 @@
  *   several layers: each layer's heatmap, then fuseMaps.
  */
 import * as tf from '@tensorflow/tfjs';
-import { useWasmBackend } from './backend.js';
+import { useWasmBackend } from './backend/index.js';
 import { getKernels } from './kernels/index.js';
 import type { Kernels } from './kernels/contract.js';
 import { DEFAULT_METHOD } from './constants.js';
@@ -16,9 +16,9 @@ import { BackendError, DisposedError, InvalidInputError, MethodNotApplicableErro
 import { imageSize, toBatch, type ImageInput } from './image.js';
 import { METHODS, METHOD_NAMES, type MethodName } from './methods/registry.js';
 import type { Method } from './methods/types.js';
-import { labelsOf } from './model/labels.js';
-import { checkModel, makePlan, type BodyResult, type ExplainableModel, type Plan } from './model/plan.js';
-import { runHead, type TargetFunction } from './model/pass.js';
+import { labelsOf } from './plan/labels.js';
+import { checkModel, makePlan, type BodyResult, type ExplainableModel, type Plan } from './plan/plan.js';
+import { runHead, type TargetFunction } from './plan/pass.js';
 import {
   checkBackend, checkCommonOptions, checkLabels, checkOptions, kindOf, layerList, passOptions, resolveMethods,
   resolveTargets, sizeOf, type ExplainerOptions, type ExplainOptions, type ExplainRequest, type Targets,

@@ -10,7 +10,7 @@ import { BackendError, ClassIndexError, InvalidInputError, UnknownMethodError } 
 import type { Preprocess } from './image.js';
 import { getMethod, METHOD_NAMES, type MethodName } from './methods/registry.js';
 import type { Method } from './methods/types.js';
-import type { TargetFunction } from './model/pass.js';
+import type { TargetFunction } from './plan/pass.js';
 
 export type OutputSize = [height: number, width: number] | { width: number; height: number };
 

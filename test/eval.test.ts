@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import { buildBackbone } from '../src/models/index.js';
 import { saveModel } from '../src/node/model-io.js';
 import { evaluate, METRICS, type EvalProgress, type EvaluateResult, type PairedResult } from '../src/eval/index.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import { buildBackbone } from '../src/models/index.js';
 import { saveModel } from '../src/node/model-io.js';
 import { evaluate, reportToJson, type EvaluateResult } from '../src/eval/index.js';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import { createKernels, getKernels, KERNEL_NAMES, KERNEL_TABLE, type Kernels } from '../src/kernels/index.js';
 import { gradcamppAlphaOf, twins } from '../src/kernels/js/index.js';
 import { PARSED } from '../src/kernels/table.js';

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { useWasmBackend, useFastTrainingKernels } from '../src/backend.js';
+import { useWasmBackend, useFastTrainingKernels } from '../src/backend/index.js';
 
 type Op = [name: string, f: (x: tf.Tensor) => tf.Tensor | tf.Tensor[]];
 const OPS: Op[] = [

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import { withCorrectMaxPoolGrad, maxPoolGradInto } from '../src/backend/max-pool-grad.js';
 
 const test = suite('max-pool-grad');

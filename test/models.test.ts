@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import {
   BACKBONE_NAMES, BACKBONES, buildBackbone, makeDivisible, Normalization, scaleChannels,
   type BackboneName, type BackboneOptions,

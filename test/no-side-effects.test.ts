@@ -51,7 +51,7 @@ test("importing 'gradcam-wasm' and useWasmBackend(): tfjs's own kernels untouche
 });
 
 test('useFastTrainingKernels(): opt-in replacement, restore() puts the very same kernels back', async () => {
-  const { useFastTrainingKernels, fastTrainingKernelsActive } = await import('../src/backend.js');
+  const { useFastTrainingKernels, fastTrainingKernelsActive } = await import('../src/backend/index.js');
   const restore = useFastTrainingKernels();
   assert.ok(fastTrainingKernelsActive());
   for (const k of OWN) assert.ok(tf.getKernel(k, 'wasm')!.kernelFunc !== funcs.get(k), `${k} replaced while active`);

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { useWasmBackend } from '../src/backend.js';
+import { useWasmBackend } from '../src/backend/index.js';
 import { Rng } from '../src/rng.js';
 import {
   registerMissingWasmKernels, useFastTrainingKernels, fastTrainingKernelsActive, MISSING_WASM_KERNEL_NAMES, FAST_TRAINING_KERNEL_NAMES,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { ImageDataLike, Preprocess } from '../../src/index.js';
 import { buildBackbone } from '../../src/models/index.js';
 import { ROOT } from './output.js';
+import { Rng } from '../../src/rng.js';
 
 export const BENCH_MODELS = ['resnet50', 'vgg16', 'mobilenetv2'] as const;
 export type BenchModelName = (typeof BENCH_MODELS)[number];
@@ -23,13 +24,9 @@ export interface BenchModel {
   preprocess: Preprocess;
 }
 
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export function rng(seed: number): () => number { // the project's one RNG (mulberry32)
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** Random RGBA byte images (opaque). */

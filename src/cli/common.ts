@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useWasmBackend } from '../backend.js';
+import { useWasmBackend } from '../backend/index.js';
 import { GradCamError, InvalidInputError, MethodNotApplicableError, UnsupportedModelError } from '../errors.js';
 import { createExplainer, type Explainer, type ImageExplanations } from '../explainer.js';
 import { getMethod, METHOD_NAMES, type MethodName } from '../methods/registry.js';
@@ -17,7 +17,7 @@ import { builtinModels, resolveModel } from '../node/zoo.js';
 import { readCard } from '../node/card-file.js';
 import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from '../card.js';
 import type { Preprocess } from '../image.js';
-import type { ExplainableModel } from '../model/plan.js';
+import type { ExplainableModel } from '../plan/plan.js';
 
 export { UsageError, reportError, runCommand } from './errors.js';
 

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { useWasmBackend } from '../backend.js';
+import { useWasmBackend } from '../backend/index.js';
 import { METHODS, ONE_PASS_METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
 import type { Split } from '../data/index.js';
 import { EVAL_SEED } from '../constants.js';

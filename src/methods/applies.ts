@@ -1,5 +1,5 @@
 /** The applicability rules the methods share (each method names its own in its `applies`). */
-import type { Plan } from '../model/plan.js';
+import type { Plan } from '../plan/plan.js';
 import type { TargetKind } from './types.js';
 
 /** Any model, any target (gradient methods, Eigen-CAM). */

@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels/contract.js';
-import type { Plan } from '../model/plan.js';
+import type { Plan } from '../plan/plan.js';
 
 /**
  * How a method forms its map before the shared tail (ReLU -> min-max -> bilinear upsampling):

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, ModelFileError, UnsupportedModelError } from '../errors.js';
-import { attachLabels } from '../model/labels.js';
-import { isGraphModel, type ExplainableModel } from '../model/plan.js';
+import { attachLabels } from '../plan/labels.js';
+import { isGraphModel, type ExplainableModel } from '../plan/plan.js';
 import '../models/index.js'; // registers the custom layers (Normalization) before any model loads
 
 /** float32 -> IEEE half-precision bits (round to nearest even; overflow -> inf). */

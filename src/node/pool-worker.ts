@@ -87,10 +87,10 @@ function toWire(r: ImageExplanations, transfer: ArrayBuffer[]): WireResult {
 async function main(): Promise<void> {
   const port = parentPort!;
   const init = workerData as WorkerInit;
-  let explainer: import('../explainer.js').Explainer, model: import('../model/plan.js').ExplainableModel;
+  let explainer: import('../explainer.js').Explainer, model: import('../plan/plan.js').ExplainableModel;
   try {
     // Imported here, not at the top: the main thread imports this module for its types and helpers only.
-    const { useWasmBackend } = await import('../backend.js');
+    const { useWasmBackend } = await import('../backend/index.js');
     const { createExplainer } = await import('../explainer.js');
     const { loadModel } = await import('./model-io.js');
     const { resolveModel } = await import('./zoo.js');

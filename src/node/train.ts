@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { useWasmBackend } from '../backend.js';
+import { useWasmBackend } from '../backend/index.js';
 import { MODELS, type ModelName } from '../models/index.js';
 import { type Split } from '../data/index.js';
 import { TRAIN_DATA, accuracyOver, type DataRequest } from './train-data.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
 import { loadModel } from './model-io.js';
-import type { ExplainableModel } from '../model/plan.js';
+import type { ExplainableModel } from '../plan/plan.js';
 import { readCard } from './card-file.js';
 
 /** The package root (the folder holding package.json), from src/node/ or dist/node/. */

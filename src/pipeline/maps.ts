@@ -8,7 +8,7 @@ import { eigencamScratchLength } from '../kernels/table.js';
 import type { Kernels } from '../kernels/contract.js';
 import { NumericalError } from '../errors.js';
 import type { Method, MethodContext, MethodInput } from '../methods/types.js';
-import type { Plan } from '../model/plan.js';
+import type { Plan } from '../plan/plan.js';
 
 export function checkFinite(v: Float32Array, what: () => string): void {
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new NumericalError(what());

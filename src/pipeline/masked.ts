@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Kernels } from '../kernels/contract.js';
-import type { Plan } from '../model/plan.js';
+import type { Plan } from '../plan/plan.js';
 import { checkFinite, type LayerInputs, type Regions } from './maps.js';
 import { checkLogits, forward } from './passes.js';
 

@@ -1,12 +1,12 @@
 /**
  * The inputs of one layer for the methods: A copied into kernel memory (checked), and the gradient pass
- * (dS/dA for one target, via src/model/pass.ts) copied next to it.
+ * (dS/dA for one target, via src/plan/pass.ts) copied next to it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { copyTensorInto } from '../kernels/tensor-io.js';
 import { InvalidInputError, NumericalError } from '../errors.js';
-import type { BodyResult, Plan } from '../model/plan.js';
-import { runHeadWithGrad, type TargetFunction } from '../model/pass.js';
+import type { BodyResult, Plan } from '../plan/plan.js';
+import { runHeadWithGrad, type TargetFunction } from '../plan/pass.js';
 import { checkFinite, type LayerInputs, type Regions } from './maps.js';
 
 /** Views of the regions sized for this layer, with A copied in. */

@@ -9,8 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
 import type { Kernels } from '../kernels/contract.js';
-import type { Plan } from '../model/plan.js';
-import type { TargetFunction } from '../model/pass.js';
+import type { Plan } from '../plan/plan.js';
+import type { TargetFunction } from '../plan/pass.js';
 import type { LayerInputs } from './maps.js';
 import { gradientInto } from './passes.js';
 

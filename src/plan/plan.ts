@@ -1,7 +1,7 @@
 /**
  * Where to cut a model, whatever its kind: the target (a layer of a tf.LayersModel, a node of a
  * tf.GraphModel), the body that computes the target activation A from the input, and the head that maps A
- * to the class scores (logits) and runs under tf.grad. The pipeline (src/explainer.ts, src/model/pass.ts)
+ * to the class scores (logits) and runs under tf.grad. The pipeline (src/explainer.ts, src/plan/pass.ts)
  * sees only this interface; the two implementations are layers-plan.ts and graph-plan.ts.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { WasmBackendError } from './errors.js';
-import { registerMissingWasmKernels, useFastTrainingKernels } from './backend/kernels/index.js';
+import { WasmBackendError } from '../errors.js';
+import { registerMissingWasmKernels, useFastTrainingKernels } from './kernels/index.js';
 
-export { useFastTrainingKernels, fastTrainingKernelsActive } from './backend/kernels/index.js';
+export { useFastTrainingKernels, fastTrainingKernelsActive } from './kernels/index.js';
 
 /** The binaries tfjs-backend-wasm loads (one of them, by the browser's SIMD and thread support). */
 export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;

@@ -33,7 +33,7 @@ function isInputLayer(layer: tf.layers.Layer): boolean {
 
 export function buildGraph(model: tf.LayersModel): Graph {
   // A GraphModel has `inputs` and `outputs` too (as plain descriptions): `layers` tells the kinds apart.
-  // src/model/plan.ts sends GraphModels to graph-plan.ts; this guards direct callers.
+  // src/plan/plan.ts sends GraphModels to graph-plan.ts; this guards direct callers.
   if (!model || !Array.isArray((model as { layers?: unknown }).layers) || !Array.isArray(model.outputs)) {
     throw new UnsupportedModelError('Expected a tfjs LayersModel (tf.sequential, tf.model or tf.loadLayersModel) here; ' +
       'a GraphModel (tf.loadGraphModel) is explained node by node: pass it to createExplainer / explainWasm.');

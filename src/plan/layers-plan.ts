@@ -1,7 +1,7 @@
 /**
  * The Plan of a tf.LayersModel: the target layer, the head that maps it to the class scores (logits), and
  * whether the CAM pattern (target -> global average pooling -> Dense) is there.
- * Body and head are evaluated layer by layer on the model's own layers (src/model/graph.ts).
+ * Body and head are evaluated layer by layer on the model's own layers (src/plan/graph.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildGraph, downstreamOf, evaluate, type Graph, type LayerOverride, type SymTensor } from './graph.js';
