@@ -94,7 +94,7 @@ async function figures(): Promise<number> {
   }
   const warm = totals.slice(1).sort((a, b) => a - b);
   console.log(`\n${list.length} samples${labelled ? `, top-1 right on ${correct}/${labelled}` : ''}; explain time per image ` +
-    `(all ${METHOD_NAMES.length} methods, one forward + one backward): first ${totals[0]!.toFixed(1)} ms` +
+    `(all ${METHOD_NAMES.length} methods: one forward + one backward for the gradient methods, plus Score-CAM's masked passes and Smooth Grad-CAM++'s noisy copies): first ${totals[0]!.toFixed(1)} ms` +
     (warm.length ? `, then median ${warm[Math.floor(warm.length / 2)]!.toFixed(1)} ms` : '') + `. Figures in ${rel(values.out!)}/`);
   return 0;
 }
