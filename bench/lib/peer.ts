@@ -34,7 +34,7 @@ export function peerUnavailable(): string | null {
 
 export interface Peer {
   info: Record<string, unknown>;
-  run(what: 'gradcam++' | 'forward', batch: number): Promise<Sample>;
+  run(what: 'gradcam++' | 'forward' | 'scorecam', batch: number): Promise<Sample>;
   close(): Promise<void>;
 }
 

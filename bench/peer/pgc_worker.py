@@ -4,6 +4,8 @@ torchvision's ResNet-50 (random weights, 224x224, CPU, float32, one thread).
 Usage: PGC_DIR=/path/pytorch-grad-cam [TTACH_DIR=/path/ttach] OMP_NUM_THREADS=1 python3 pgc_worker.py
 Reads one JSON request per line on stdin, answers one JSON line on stdout:
   {"cmd": "run", "what": "gradcam++" | "forward", "batch": n}  ->  {"wall": ms, "cpu": ms}   (one call, timed here)
+  {"cmd": "run", "what": "scorecam", "batch": n}   ScoreCAM (batch_size 32) on torchvision's MobileNetV2 at features[17]
+                                                   (320 channels, 7x7: 320 masked passes per image), random weights
   {"cmd": "info"}                                              ->  versions and thread count
 The peer's source is read from PGC_DIR (never vendored here). The first line printed is {"ready": true}.
 """
@@ -12,13 +14,23 @@ sys.path[:0] = [p for p in (os.environ.get('PGC_DIR'), os.environ.get('TTACH_DIR
 import torch
 torch.set_num_threads(1)
 import torchvision
-from pytorch_grad_cam import GradCAMPlusPlus
+from pytorch_grad_cam import GradCAMPlusPlus, ScoreCAM
 
 SIZE = 224
 torch.manual_seed(1)
 model = torchvision.models.resnet50(weights=None).eval()
 cam = GradCAMPlusPlus(model=model, target_layers=[model.layer4[-1]])
 inputs = {}
+scorecam = None
+
+
+def get_scorecam():
+    global scorecam
+    if scorecam is None:
+        mnv2 = torchvision.models.mobilenet_v2(weights=None).eval()
+        scorecam = ScoreCAM(model=mnv2, target_layers=[mnv2.features[17]])
+        scorecam.batch_size = 32
+    return scorecam
 
 
 def batch(n):
@@ -36,6 +48,8 @@ def run(what, n):
             model(x)
     elif what == 'gradcam++':
         cam(input_tensor=x, targets=None)   # targets=None: the top-1 class of each image, as ours
+    elif what == 'scorecam':
+        get_scorecam()(input_tensor=x, targets=None)
     else:
         raise ValueError(f'unknown what {what!r}')
     return {'wall': (time.perf_counter() - t0) * 1000, 'cpu': (time.process_time() - c0) * 1000}
