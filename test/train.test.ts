@@ -72,9 +72,11 @@ test('a run stopped mid-epoch resumes from its checkpoint and ends with the weig
   const opts = { ...base, epochs: 2, scenesPerEpoch: 48, learningRate: 1e-3, maxMinutes: 1e6, log: () => {} };
   const whole = await train({ ...opts, out: path.join(tmp, 'whole') });
   const ckpt = path.join(tmp, 'ckpt');
-  // a signal that reads as aborted after the first batch: the run stops there (epoch 1, step 1 of 3)
-  const signal = { aborted: true } as AbortSignal;
-  const err = await train({ ...opts, out: path.join(tmp, 'resumed'), checkpoint: ckpt, signal }).catch((e: unknown) => e);
+  // a real AbortController aborted by a timer, as the SIGTERM handler of scripts/train.ts does: the timer can only
+  // fire if the loop yields to the event loop; it fires during the first batch, so the run stops after it (step 1 of 3)
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 0);
+  const err = await train({ ...opts, out: path.join(tmp, 'resumed'), checkpoint: ckpt, signal: stop.signal }).catch((e: unknown) => e);
   assert.instance(err, TrainingStopped);
   const state = JSON.parse(readFileSync(path.join(ckpt, 'state.json'), 'utf8'));
   assert.equal([state.epoch, state.step, state.seen], [0, 1, 16]);

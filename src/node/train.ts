@@ -226,6 +226,9 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
       lossSum += loss; accSum += acc; steps++;
       seen += xs.shape[0];
       if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} (${((Date.now() - te) / (steps - first)).toFixed(0)} ms/step)`);
+      // trainOnBatch resolves through microtasks only: yield to the event loop once per batch, or a SIGTERM
+      // handler (or any timer) that aborts `signal` would never run while the run lasts
+      await new Promise((resolve) => setImmediate(resolve));
       if (o.signal?.aborted) {
         await checkpointAt({ epoch, step: steps, lossSum, accSum });
         model.dispose();
