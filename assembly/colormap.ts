@@ -6,12 +6,8 @@
 // Quantisation of a heat value h to a table index, as OpenCV's conversion of a float image to uint8 does:
 //   q = h * 255 in f32; q clamped to [0, 255] (NaN -> 0); index = round-half-to-even(q).
 // Bytes of the overlay are rounded the same way (round half to even, like cv2.addWeighted), then clamped.
+import { f4 } from './simd';
 
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
-
-/** Byte offsets into the LUT (index * 4) of four heat values. */
 @inline function lutOffsets4(h: v128): v128 {
   let q = f32x4.mul(h, f32x4.splat(255));
   q = f32x4.pmax(f32x4.splat(0), q); // 0 < q ? q : 0   (NaN -> 0)
@@ -27,7 +23,6 @@
   return <usize><i32>nearest<f32>(q) << 2;
 }
 
-/** The four RGBA entries (one u32 each) of the LUT at byte offsets o. */
 @inline function gather4(lut: usize, o: v128): v128 {
   let v = v128.load32_lane(lut + <usize>i32x4.extract_lane(o, 0), f32x4.splat(0), 0);
   v = v128.load32_lane(lut + <usize>i32x4.extract_lane(o, 1), v, 1);

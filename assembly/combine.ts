@@ -1,14 +1,6 @@
 // Weighted sum of the activation channels and ReLU + min-max normalisation (AssemblyScript, f32x4 SIMD).
 // Layout and conventions: see weights.ts. Twin: src/kernels/js/combine.ts.
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
-
-/** Sum of the four lanes, as (l0 + l1) + (l2 + l3). */
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-}
+import { f4, hsum, hmin, hmax } from './simd';
 
 /**
  * out[p] = sum_k w[k] * a[p*K + k]  (the map before the ReLU: Eq. 7 of the report, Selvaraju 2017 Eq. 2).
@@ -57,10 +49,8 @@ export function reluNormalize(x: usize, n: i32, eps: f32): void {
     vmin = f32x4.min(vmin, v);
     vmax = f32x4.max(vmax, v);
   }
-  let mn = Mathf.min(Mathf.min(f32x4.extract_lane(vmin, 0), f32x4.extract_lane(vmin, 1)),
-    Mathf.min(f32x4.extract_lane(vmin, 2), f32x4.extract_lane(vmin, 3)));
-  let mx = Mathf.max(Mathf.max(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
-    Mathf.max(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+  let mn = hmin(vmin);
+  let mx = hmax(vmax);
   for (let i = n4; i < n; i++) {
     const o = x + f4(i);
     const v = Mathf.max(load<f32>(o), 0);

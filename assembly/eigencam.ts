@@ -1,13 +1,5 @@
 // Eigen-CAM (AssemblyScript, f32x4 SIMD). Twin: src/kernels/js/eigencam.ts. Layout: see weights.ts.
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
-
-/** Sum of the four lanes. */
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-}
+import { f4, hsum } from './simd';
 
 /** sum_k (x[k] - mx[k]) * (y[k] - my[k]) over n floats (my may equal mx). */
 @inline function centredDot(x: usize, y: usize, mean: usize, n: i32): f32 {

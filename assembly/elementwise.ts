@@ -2,10 +2,7 @@
 // have no channel weights: the map comes from A and g position by position. Each writes the Z-length map
 // BEFORE the shared ReLU / min-max / upsampling (reluNormalize, resizeBilinear do those).
 // Layout and conventions: see weights.ts. Twin: src/kernels/js/elementwise.ts.
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4 } from './simd';
 
 const HIRES: i32 = 0;
 const ELEMENTWISE: i32 = 1;

@@ -1,9 +1,6 @@
 // Multi-layer fusion (AssemblyScript, f32x4 SIMD). Twin: src/kernels/js/fusion.ts.
+import { f4 } from './simd';
 import { reluNormalize } from './combine';
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
 
 /**
  * Fusion of the maps of several target layers (pytorch-grad-cam's multi-layer convention; Layer-CAM, Jiang et al.

@@ -10,10 +10,7 @@
 // backend, also does); the TypeScript twin uses f64 (like the tfjs cpu backend). Measured against the tfjs
 // wasm backend: bit-identical for 7x7 and 14x14 -> 224x224, within ~1e-6 relative for other sizes; the
 // tests hold both implementations to 1e-5.
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4 } from './simd';
 
 /** Source row (or column) coordinate of output index i: f = (i + 0.5) * scale - 0.5, in f32. */
 @inline function coord(i: i32, scale: f32): f32 {

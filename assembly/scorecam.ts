@@ -4,10 +4,7 @@
 // those scores. The host runs: channelPlanes (HWC -> K planes), resizeBilinear of each plane (batched),
 // normalizePlanes (the paper normalises after upsampling), explanationMap (image x mask), the forward passes,
 // then weightedSum of the weights with A.
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4, hmin, hmax } from './simd';
 
 /** out[k*Z + p] = a[p*K + k]: the K channel maps of an HWC activation as contiguous planes of Z floats. Exact. */
 export function channelPlanes(a: usize, Z: i32, K: i32, out: usize): void {
@@ -35,10 +32,8 @@ export function normalizePlanes(x: usize, n: i32, count: i32, eps: f32): void {
       vmin = f32x4.min(vmin, v);
       vmax = f32x4.max(vmax, v);
     }
-    let mn = Mathf.min(Mathf.min(f32x4.extract_lane(vmin, 0), f32x4.extract_lane(vmin, 1)),
-      Mathf.min(f32x4.extract_lane(vmin, 2), f32x4.extract_lane(vmin, 3)));
-    let mx = Mathf.max(Mathf.max(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
-      Mathf.max(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+    let mn = hmin(vmin);
+    let mx = hmax(vmax);
     for (; i < n; i++) {
       const v = load<f32>(base + f4(i));
       mn = Mathf.min(mn, v);

@@ -1,8 +1,5 @@
 // Smooth Grad-CAM++ (AssemblyScript, f32x4 SIMD). Twin: src/kernels/js/smoothgradcampp.ts. Layout: see weights.ts.
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4 } from './simd';
 
 /**
  * The running sums of Smooth Grad-CAM++ (Omeiza et al. 2019, arXiv 1908.01224): for one noisy copy's gradient

@@ -5,11 +5,7 @@
 // into its output (and `scratch`) and allocates nothing. The channel loops are contiguous, so they are
 // vectorised over k, four channels per f32x4, with a scalar loop for the K % 4 tail.
 // The plain-TypeScript twin is src/kernels/js/weights.ts; test/kernels.test.ts runs one table against both.
-
-/** Byte offset of float element `i`. */
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4 } from './simd';
 
 /**
  * dst[k] = sum_p src[p*K + k] (Z positions, K channels), summed in ascending p.

@@ -1,9 +1,6 @@
 // XGrad-CAM channel weights (AssemblyScript, f32x4 SIMD). Twin: src/kernels/js/xgradcam.ts.
 // Layout and conventions: see weights.ts (HWC, x[p * K + k]; byte offsets; no allocation).
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4 } from './simd';
 
 /**
  * XGrad-CAM (Fu et al., BMVC 2020, "Axiom-based Grad-CAM", arXiv 2008.02312; its channel weights):
