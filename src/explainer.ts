@@ -126,7 +126,13 @@ export class Explainer {
     if (tf.getBackend() === 'wasm') await useWasmBackend();
     checkBackend(options.backend);
     const kernels = await getKernels(options.kernels ?? 'wasm');
-    const plans = layerList(options.layer).map((l) => makePlan(model, l));
+    const plans: Plan[] = [];
+    try {
+      for (const l of layerList(options.layer)) plans.push(makePlan(model, l, { foldBatchNorm: options.foldBatchNorm }));
+    } catch (e) {
+      plans.forEach((p) => p.dispose?.());
+      throw e;
+    }
     return new Explainer(model, plans, kernels, { ...options });
   }
 
@@ -267,13 +273,15 @@ export class Explainer {
           explanations.find((e) => e.method === method && (classIndex == null || e.classIndex === classIndex)),
       };
     } finally {
-      batch.dispose();
+      if (batch !== image) batch.dispose(); // a float Tensor4D input is used as is: it stays the caller's
       bodies.forEach((b) => b.dispose());
       kernels.release();   // after a huge outputSize, give the kernel memory back (the outputs are copies)
     }
   }
 
+  /** Frees what the explainer owns (the folded BatchNorm weights); the model stays the caller's. */
   dispose(): void {
+    if (!this.disposed) this.plans.forEach((p) => p.dispose?.());
     this.disposed = true;
   }
 }
@@ -304,12 +312,12 @@ export async function explainWasm(model: ExplainableModel, image: ImageInput, op
     throw new InvalidInputError('explainWasm explains one target; for several classes use ' +
       'createExplainer(model).explain(image, { target: [...] }).');
   }
-  const key = `${JSON.stringify(options.layer ?? '')}|${options.kernels ?? 'wasm'}|${options.backend ?? ''}`;
+  const key = `${JSON.stringify(options.layer ?? '')}|${options.kernels ?? 'wasm'}|${options.backend ?? ''}|${options.foldBatchNorm ?? true}`;
   let byKey = cache.get(model);
   if (!byKey) cache.set(model, (byKey = new Map()));
   let pending = byKey.get(key);
   if (!pending) {
-    pending = createExplainer(model, { layer: options.layer, kernels: options.kernels, backend: options.backend });
+    pending = createExplainer(model, { layer: options.layer, kernels: options.kernels, backend: options.backend, foldBatchNorm: options.foldBatchNorm });
     byKey.set(key, pending);
     pending.catch(() => byKey!.delete(key));
   }

@@ -36,6 +36,12 @@ export interface ExplainerOptions {
   backend?: 'wasm' | 'current';
   /** Class names, one per class: results carry `label`. Default: the labels loadModel found next to the model. */
   labels?: readonly string[];
+  /**
+   * Fold each BatchNormalization into the convolution before it, once, when the explainer is made (inference
+   * only; a LayersModel's weights are read, never changed; docs/performance.md). Default true; false runs the
+   * layers as they are.
+   */
+  foldBatchNorm?: boolean;
 }
 
 /** Options of the methods that run extra passes; each call's own (they never carry over to the next call). */
@@ -115,6 +121,9 @@ export function checkCommonOptions(o: ExplainerOptions): void {
   layerList(o.layer);
   if (o.kernels != null && o.kernels !== 'wasm' && o.kernels !== 'js') {
     throw new InvalidInputError(`kernels must be 'wasm' (AssemblyScript SIMD) or 'js' (TypeScript reference); got ${kindOf(o.kernels)}.`);
+  }
+  if (o.foldBatchNorm != null && typeof o.foldBatchNorm !== 'boolean') {
+    throw new InvalidInputError(`foldBatchNorm must be true or false (or unset); got ${kindOf(o.foldBatchNorm)}.`);
   }
   if (o.backend != null && o.backend !== 'wasm' && o.backend !== 'current') {
     throw new InvalidInputError(`backend must be 'wasm' or 'current' (or unset); got ${kindOf(o.backend)}.`);

@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildGraph, downstreamOf, evaluate, type Graph, type LayerOverride, type SymTensor } from './graph.js';
+import { makeFolding } from './fold.js';
 import { NoTargetLayerError, UnknownLayerError, UnsupportedModelError } from '../errors.js';
-import type { BodyResult, OutputActivation, Plan } from './plan.js';
+import type { BodyResult, OutputActivation, Plan, PlanOptions } from './plan.js';
 
 const SQUASH = new Set(['softmax', 'sigmoid']);
 const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout', 'Flatten']);
@@ -66,7 +67,7 @@ function makeOverride(fusedOutputLayer: tf.layers.Layer | null): LayerOverride {
   };
 }
 
-export function makeLayersPlan(model: tf.LayersModel, layerName?: string): Plan {
+export function makeLayersPlan(model: tf.LayersModel, layerName?: string, options: PlanOptions = {}): Plan {
   const graph = buildGraph(model);
   const out = graph.output;
   if (out.shape.length !== 2 || out.shape[1] == null) {
@@ -119,24 +120,32 @@ export function makeLayersPlan(model: tf.LayersModel, layerName?: string): Plan 
   }
 
   const skipList = [...skips.values()];
-  const override = makeOverride(fused);
+  // BatchNorm folded into the convolutions (src/plan/fold.ts), in the body and in the head: both compute the
+  // same function (the head's gradient too, test/fold.test.ts); tensors with a value of their own stay apart.
+  const folding = options.foldBatchNorm === false ? null
+    : makeFolding(graph, new Set([target.id, logits.id, out.id, ...skipList.map((s) => s.id)]));
+  const base = makeOverride(fused);
+  const override: LayerOverride = folding ? (l, i) => folding.override(l, i) ?? base(l, i) : base;
   const camHead = findCamHead(graph, target, logits, down);
   return {
     kind: 'layers', layer: target.sourceLayer.name, inputShape: graph.input.shape,
     camHeight: h, camWidth: w, channels: k, numClasses, outputActivation,
     cam: 'reason' in camHead ? camHead : { kernel: () => (camHead.dense.getWeights()[0].dataSync() as Float32Array).slice() },
+    foldedBatchNorms: folding?.sites.length ?? 0,
     body(x: tf.Tensor4D): BodyResult {
       const [a, ...rest] = tf.tidy(() => {
         const known = new Map<number, tf.Tensor>([[graph.input.id, x]]);
-        return evaluate(graph, known, [target, ...skipList]);
+        return evaluate(graph, known, [target, ...skipList], folding?.override);
       });
-      return { a: a as tf.Tensor4D, skips: rest, dispose: () => tf.dispose([a, ...rest]) };
+      // a pass-through layer (Dropout at inference) can hand back the input itself: it stays the caller's
+      return { a: a as tf.Tensor4D, skips: rest, dispose: () => tf.dispose([a, ...rest].filter((t) => t !== x)) };
     },
     head(body: BodyResult, a: tf.Tensor): tf.Tensor2D {
       const known = new Map<number, tf.Tensor>([[target.id, a]]);
       skipList.forEach((s, i) => known.set(s.id, body.skips[i]));
       return evaluate(graph, known, [logits], override)[0] as tf.Tensor2D;
     },
+    dispose: () => folding?.dispose(),
   };
 }
 

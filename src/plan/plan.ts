@@ -26,6 +26,16 @@ export interface BodyResult {
   dispose(): void;
 }
 
+/** How a plan is made. */
+export interface PlanOptions {
+  /**
+   * LayersModel: fold each BatchNormalization into the convolution before it (and a ReLU/ReLU6 after it into the
+   * same fused kernel), at split time, inference only (src/plan/fold.ts). Default true; false runs the model's
+   * layers as they are. GraphModels are run as converted (the converter usually folds already).
+   */
+  foldBatchNorm?: boolean;
+}
+
 export interface Plan {
   readonly kind: 'layers' | 'graph';
   /** The target's name: a layer name (LayersModel) or a node name (GraphModel). */
@@ -45,6 +55,10 @@ export interface Plan {
   body(x: tf.Tensor4D): BodyResult;
   /** (A, the body's skips) -> logits [1, numClasses]. Pure tfjs ops on `a`, so it runs under tf.grad. */
   head(body: BodyResult, a: tf.Tensor): tf.Tensor2D;
+  /** How many BatchNormalization layers run folded into a convolution (0 without folding). */
+  readonly foldedBatchNorms?: number;
+  /** Frees what the plan owns (folded weights); the model is the caller's. */
+  dispose?(): void;
 }
 
 /** True for a tf.GraphModel (tf.loadGraphModel); a LayersModel has layers, a GraphModel has an executor. */
@@ -91,9 +105,9 @@ export function checkModel(model: unknown): asserts model is ExplainableModel {
 }
 
 /** The plan for `layer` (default: the last 4-D target of spatial size > 1 that feeds the class scores). */
-export function makePlan(model: ExplainableModel, layer?: string): Plan {
+export function makePlan(model: ExplainableModel, layer?: string, options: PlanOptions = {}): Plan {
   checkModel(model);
-  return isGraphModel(model) ? makeGraphPlan(model, layer) : makeLayersPlan(model, layer);
+  return isGraphModel(model) ? makeGraphPlan(model, layer) : makeLayersPlan(model, layer, options);
 }
 
 /**
