@@ -83,7 +83,11 @@ export function imageSize(image: ImageInput): { height: number; width: number } 
 /**
  * The [1, H, W, C] float32 batch for the model, resized (bilinear, half-pixel centres) when the model has
  * a fixed input size that differs from the image's. Throws InvalidInputError on wrong rank, channel
- * count or non-finite pixels. The caller owns the result.
+ * count or non-finite pixels. The caller owns the result, except when it is `image` itself: a float32
+ * Tensor4D of the model's size with no preprocess is used as is (no copy) and stays the caller's.
+ * Bytes (ImageData-like) become the float batch in one pass that drops alpha, with no finiteness scan (bytes
+ * are finite); a float input or a preprocess result is checked with one reduction (sum of |x|: finite and at
+ * most MAX_INPUT_MAGNITUDE, else the precise checks run to say which).
  */
 export function toBatch(image: ImageInput, inputShape: readonly (number | null)[], preprocess?: Preprocess): tf.Tensor4D {
   const [, mh, mw, mc] = inputShape;
@@ -94,21 +98,19 @@ export function toBatch(image: ImageInput, inputShape: readonly (number | null)[
   return tf.tidy(() => {
     let x: tf.Tensor;
     if (image instanceof tf.Tensor) {
-      x = tf.cast(image.rank === 3 ? tf.expandDims(image, 0) : image, 'float32');
+      x = image.rank === 3 ? tf.expandDims(image, 0) : image; // a view: no copy
+      if (x.dtype !== 'float32') x = tf.cast(x, 'float32');
     } else {
-      const { data, width, height } = image;
-      const rgba = tf.tensor3d(Float32Array.from(data), [height, width, 4]);
-      const rgb = tf.slice(rgba, [0, 0, 0], [-1, -1, 3]);
-      x = tf.expandDims(mc === 1 ? tf.mean(rgb, -1, true) : rgb, 0);
+      x = rgbBatch(image);
+      if (mc === 1) x = tf.mean(x, -1, true);
     }
     const c = x.shape[3]!;
     if (mc != null && c !== mc) {
       throw new InvalidInputError(`The image has ${c} channels but the model expects ${mc}` +
         (c === 4 && mc === 3 ? ' (drop the alpha channel, or pass an ImageData-like object, which is read as RGB).' : '.'));
     }
-    if (!allFinite(x)) {
-      throw new InvalidInputError('The image has NaN or infinite pixel values; clean the input before explaining it.');
-    }
+    // bytes, int32 and bool pixels are finite and far below MAX_INPUT_MAGNITUDE: only floats need the check
+    const floatPixels = image instanceof tf.Tensor && image.dtype === 'float32';
     let b = x as tf.Tensor4D;
     if (preprocess) {
       const p = preprocess(b) as unknown;
@@ -121,24 +123,49 @@ export function toBatch(image: ImageInput, inputShape: readonly (number | null)[
       if (p.dtype !== 'float32' && p.dtype !== 'int32' && p.dtype !== 'bool') {
         throw new InvalidInputError(`preprocess must return numeric pixels; it returned dtype ${p.dtype}.`);
       }
-      b = tf.cast(p, 'float32') as tf.Tensor4D;
-      // the model sees this batch: it must be finite (a preprocess can overflow or divide by zero)
-      if (!allFinite(b)) {
-        throw new NumericalError('preprocess produced NaN or infinite values from finite pixels (an overflow or a division ' +
-          'by zero?); the model input must be finite. Check the preprocessing (e.g. divide by 255, not by a zero range).');
-      }
+      b = (p.dtype === 'float32' ? p : tf.cast(p, 'float32')) as tf.Tensor4D;
     }
-    const peak = tf.max(tf.abs(b)).dataSync()[0];
-    if (peak > MAX_INPUT_MAGNITUDE) {
-      throw new NumericalError(`The model input has values up to ${peak.toExponential(2)} (after preprocess), beyond ` +
-        `${MAX_INPUT_MAGNITUDE.toExponential(0)}: float32 overflows inside the model and the map would be meaningless. ` +
-        'Scale pixels as the model was trained (e.g. [0, 1] or [0, 255]).');
-    }
+    if (floatPixels || preprocess) checkModelInput(x, b, floatPixels);
     if (mh != null && mw != null && (b.shape[1] !== mh || b.shape[2] !== mw)) {
       b = tf.image.resizeBilinear(b, [mh, mw], false, true);
     }
     return b;
   });
+}
+
+/** RGBA bytes -> float32 [1, H, W, 3], in one pass (no intermediate RGBA float tensor, no slice). */
+function rgbBatch({ data, width, height }: ImageDataLike): tf.Tensor4D {
+  const n = width * height;
+  const rgb = new Float32Array(n * 3);
+  for (let p = 0, q = 0; q < n * 3; p += 4, q += 3) {
+    rgb[q] = data[p];
+    rgb[q + 1] = data[p + 1];
+    rgb[q + 2] = data[p + 2];
+  }
+  return tf.tensor4d(rgb, [1, height, width, 3]);
+}
+
+/**
+ * The model input `b` (from the pixels `x`, through preprocess when given) must be finite and at most
+ * MAX_INPUT_MAGNITUDE: one reduction, sum |b| (NaN or infinite if any value is; >= the largest |value|), and
+ * the precise checks only when it fails, to say whether the pixels or the preprocess are to blame.
+ */
+function checkModelInput(x: tf.Tensor, b: tf.Tensor, floatPixels: boolean): void {
+  const total = tf.sum(tf.abs(b)).dataSync()[0];
+  if (total <= MAX_INPUT_MAGNITUDE) return;
+  if (!allFinite(b)) {
+    if (b === x || (floatPixels && !x.isDisposed && !allFinite(x))) {
+      throw new InvalidInputError('The image has NaN or infinite pixel values; clean the input before explaining it.');
+    }
+    throw new NumericalError('preprocess produced NaN or infinite values from finite pixels (an overflow or a division ' +
+      'by zero?); the model input must be finite. Check the preprocessing (e.g. divide by 255, not by a zero range).');
+  }
+  const peak = tf.max(tf.abs(b)).dataSync()[0];
+  if (peak > MAX_INPUT_MAGNITUDE) {
+    throw new NumericalError(`The model input has values up to ${peak.toExponential(2)} (after preprocess), beyond ` +
+      `${MAX_INPUT_MAGNITUDE.toExponential(0)}: float32 overflows inside the model and the map would be meaningless. ` +
+      'Scale pixels as the model was trained (e.g. [0, 1] or [0, 255]).');
+  }
 }
 
 function allFinite(x: tf.Tensor): boolean {

@@ -137,7 +137,7 @@ export function makeLayersPlan(model: tf.LayersModel, layerName?: string, option
         const known = new Map<number, tf.Tensor>([[graph.input.id, x]]);
         return evaluate(graph, known, [target, ...skipList], folding?.override);
       });
-      // a pass-through layer (Dropout at inference) can hand back the input itself: it stays the caller's
+      // the input is the caller's (a float Tensor4D is used as is): never disposed here, whatever the layers return
       return { a: a as tf.Tensor4D, skips: rest, dispose: () => tf.dispose([a, ...rest].filter((t) => t !== x)) };
     },
     head(body: BodyResult, a: tf.Tensor): tf.Tensor2D {
