@@ -1,14 +1,21 @@
 // Where an explanation's time goes, kernel by kernel: tf.profile over warm Grad-CAM++ explanations (b1) of each
 // bench model, kernel times (the wasm backend's own timer) summed by kernel name, and the explanation's phases
-// (prepare = RGBA bytes -> float batch + finiteness check + preprocess; forward = body to the target layer;
+// (prepare = RGBA bytes -> float batch + checks + preprocess; forward = body to the target layer;
 // gradients = head + its gradient; maps = the AssemblyScript kernels).
-//   node --import tsx bench/profile.bench.ts [--quick] [--out DIR] [--rounds N (profiled runs, default 5)] [--only resnet50,vgg16,mobilenetv2]
+// Then, per model, one interleaved run (bench/lib/timing.ts; wall and CPU time) of:
+//   forward folded / unfolded      the body pass (input -> target) with BatchNorm folded (the default) or not
+//                                  (foldBatchNorm: false), on the same prepared batch
+//   gradcam++ folded / unfolded    a whole Grad-CAM++ explanation of one RGBA byte image, each way
+//   prepare / prepare (before)     toBatch of the byte image (+ the model's preprocess) vs the steps it took before
+//                                  (a float copy of the RGBA bytes, slice, finiteness scans, peak), kept here as the baseline
+//   node --import tsx bench/profile.bench.ts [--quick] [--out DIR] [--rounds N (profiled runs and rounds, default 5)] [--only resnet50,vgg16,mobilenetv2]
 import * as tf from '@tensorflow/tfjs';
-import { createExplainer, useWasmBackend, type ImageExplanations } from '../src/index.js';
+import { createExplainer, useWasmBackend, type Explainer, type ImageDataLike, type ImageExplanations, type Preprocess } from '../src/index.js';
+import { toBatch } from '../src/image.js';
 import { describeMachine, load, machine } from './lib/machine.js';
 import { BENCH_MODELS, benchModel, byteImages, type BenchModelName } from './lib/models.js';
-import { benchArgs, writeResults } from './lib/output.js';
-import { median } from './lib/timing.js';
+import { benchArgs, ratio, writeResults } from './lib/output.js';
+import { interleave, median, type RowStat } from './lib/timing.js';
 
 const a = benchArgs();
 const SIZE = a.quick ? 64 : 224;
@@ -17,7 +24,39 @@ const TOP = 12;
 const RUNS = a.rounds ?? (a.quick ? 1 : 5);
 
 interface Kernel { name: string; ms: number; calls: number; share: number }
-interface ProfileResult { model: string; title: string; layer: string; timings: ImageExplanations['timings']; kernelMs: number; kernels: Kernel[] }
+interface ProfileResult {
+  model: string; title: string; layer: string; timings: ImageExplanations['timings']; kernelMs: number; kernels: Kernel[];
+  foldedBatchNorms: number; rows: Record<string, RowStat>;
+}
+
+/** The steps toBatch took before (bd40402..375bc7e), the baseline of the prepare rows. */
+function prepareBefore(image: ImageDataLike, pre: Preprocess): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { data, width, height } = image;
+    const rgb = tf.slice(tf.tensor3d(Float32Array.from(data), [height, width, 4]), [0, 0, 0], [-1, -1, 3]);
+    const x = tf.expandDims(rgb, 0) as tf.Tensor4D;
+    const finite = (t: tf.Tensor) => !tf.any(tf.logicalNot(tf.isFinite(t))).dataSync()[0];
+    if (!finite(x)) throw new Error('non-finite');
+    const b = tf.cast(pre(x), 'float32') as tf.Tensor4D;
+    if (!finite(b) || tf.max(tf.abs(b)).dataSync()[0] > 1e15) throw new Error('non-finite');
+    return b;
+  });
+}
+
+/** Forward, Grad-CAM++ and prepare rows, folded vs not, interleaved. */
+async function foldRows(ex: Explainer, plain: Explainer, image: ImageDataLike, pre: Preprocess): Promise<Record<string, RowStat>> {
+  const batch = toBatch(image, ex.plan.inputShape, pre);
+  const forward = (e: Explainer) => () => e.plan.body(batch).dispose();
+  const explain = (e: Explainer) => () => e.explain(image);
+  const rows = await interleave({
+    'forward, folded': { run: forward(ex) }, 'forward, unfolded': { run: forward(plain) },
+    'gradcam++, folded': { run: explain(ex) }, 'gradcam++, unfolded': { run: explain(plain) },
+    prepare: { run: () => toBatch(image, ex.plan.inputShape, pre).dispose() },
+    'prepare (before)': { run: () => prepareBefore(image, pre).dispose() },
+  }, { rounds: RUNS, warmup: a.quick ? 0 : 1, log: (l) => console.log(l) });
+  batch.dispose();
+  return rows;
+}
 
 await useWasmBackend();
 const mach = await machine();
@@ -47,8 +86,11 @@ for (const n of names) {
   const kernels = kernels0.map((k) => ({ ...k, share: k.ms / kernelMs })).sort((x, y) => y.ms - x.ms);
   const timings = Object.fromEntries(Object.keys(runs[0]!.timings).map((k) =>
     [k, median(runs.map((r) => r.timings[k as keyof ImageExplanations['timings']]))])) as ImageExplanations['timings'];
-  results.push({ model: n, title: bm.title, layer: ex.layer, timings, kernelMs, kernels });
   console.log(`${bm.title}: ${kernelMs.toFixed(0)} ms of kernel time (median of ${RUNS} profiled explanations)`);
+  const plain = await createExplainer(bm.model, { preprocess: bm.preprocess, foldBatchNorm: false });
+  const rows = await foldRows(ex, plain, image!, bm.preprocess);
+  results.push({ model: n, title: bm.title, layer: ex.layer, timings, kernelMs, kernels, foldedBatchNorms: ex.plan.foldedBatchNorms ?? 0, rows });
+  plain.dispose();
   ex.dispose();
   bm.model.dispose();
 }
@@ -65,5 +107,12 @@ for (const r of results) {
     `total ${t.total.toFixed(1)} ms (gradients ${((100 * t.gradients) / t.total).toFixed(1)} %). Kernel time: ${r.kernelMs.toFixed(1)} ms.`, '',
     '| kernel | calls | ms | share |', '|---|--:|--:|--:|',
     ...r.kernels.slice(0, TOP).map((k) => `| ${k.name} | ${k.calls} | ${k.ms.toFixed(1)} | ${(100 * k.share).toFixed(1)} % |`), '');
+  const row = (k: string) => r.rows[k]!;
+  const cmp = (x: string, y: string) => `${ratio(row(x).cpu.median / row(y).cpu.median)} (${ratio(row(x).wall.median / row(y).wall.median)})`;
+  L.push(`Interleaved, ${RUNS} rounds (${r.foldedBatchNorms} BatchNormalization layers folded): ms per call, median (min); ratios of CPU medians (wall in brackets).`, '',
+    '| row | wall | CPU |', '|---|--:|--:|',
+    ...Object.entries(r.rows).map(([k, v]) => `| ${k} | ${v.wall.median.toFixed(1)} (${v.wall.min.toFixed(1)}) | ${v.cpu.median.toFixed(1)} (${v.cpu.min.toFixed(1)}) |`), '',
+    `Forward folded / unfolded: ${cmp('forward, folded', 'forward, unfolded')}; Grad-CAM++ folded / unfolded: ` +
+    `${cmp('gradcam++, folded', 'gradcam++, unfolded')}; prepare / prepare (before): ${cmp('prepare', 'prepare (before)')}.`, '');
 }
 writeResults(a.outDir, 'profile', { bench: 'profile', date: new Date().toISOString(), quick: a.quick, command, machine: mach, results }, L.join('\n'));
