@@ -293,6 +293,13 @@ export function createExplainer(model: ExplainableModel, options: ExplainerOptio
 
 /** Explainers of explainWasm, per model and per the options that shape them (layer, kernels, backend). */
 const cache = new WeakMap<object, Map<string, Promise<Explainer>>>();
+/** The explainers of explainWasm; one whose model has been disposed since is disposed at the next call (folded weights). */
+const made = new Set<Explainer>();
+function sweep(): void {
+  for (const e of made) {
+    try { checkModel(e.model); } catch { e.dispose(); made.delete(e); }
+  }
+}
 
 /**
  * Explains one image with one method. The split of the model is prepared on the first call and cached per
@@ -306,6 +313,7 @@ const cache = new WeakMap<object, Map<string, Promise<Explainer>>>();
 export async function explainWasm(model: ExplainableModel, image: ImageInput, options: ExplainOptions = {}): Promise<Explanation> {
   checkOptions(options, 'The options');
   checkCommonOptions(options);
+  sweep();
   checkModel(model);
   if (options.method != null && typeof options.method !== 'string') throw new UnknownMethodError(kindOf(options.method), METHOD_NAMES);
   if (Array.isArray(options.target)) {
@@ -322,6 +330,7 @@ export async function explainWasm(model: ExplainableModel, image: ImageInput, op
     pending.catch(() => byKey!.delete(key));
   }
   const explainer = await pending;
+  made.add(explainer);
   // backend: 'wasm' asks for the switch on every call (the app may have switched away since the first)
   if (options.backend === 'wasm' && tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
   const [res] = await explainer.explain(image, {

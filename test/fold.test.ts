@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createExplainer, InvalidInputError, useWasmBackend } from '../src/index.js';
+import { createExplainer, explainWasm, InvalidInputError, useWasmBackend } from '../src/index.js';
 import { BACKBONE_NAMES, buildBackbone } from '../src/models/index.js';
 import { candidateLayers, makePlan, type Plan } from '../src/plan/plan.js';
 import { runHeadWithGrad } from '../src/plan/pass.js';
@@ -206,6 +206,22 @@ test('a weight changed after the split (training, setWeights) is picked up; the 
   assert.is(tf.memory().numTensors, before, 'a failed createExplainer frees the plans it made');
   x.dispose();
   m.dispose();
+});
+
+test('explainWasm: the folded weights of a model disposed since are freed at the next call', async () => {
+  const x = tf.randomUniform([10, 10, 3], -1, 1, 'float32', 4) as tf.Tensor3D;
+  const before = tf.memory().numTensors;
+  const m1 = small(false), m2 = small(false);
+  const weights = tf.memory().numTensors - before;
+  await explainWasm(m1, x);
+  assert.is(tf.memory().numTensors - before, weights + 4, 'two folded convolutions of m1: filter and bias each');
+  m1.dispose();
+  await explainWasm(m2, x);
+  assert.is(tf.memory().numTensors - before, weights / 2 + 4, 'm1\'s folded weights freed; m2\'s made');
+  m2.dispose();
+  await explainWasm(small(false).dispose() ?? m2, x).catch(() => {});
+  assert.is(tf.memory().numTensors, before, 'none left');
+  x.dispose();
 });
 
 test.run();
