@@ -129,11 +129,11 @@ export class Explainer {
     const plans: Plan[] = [];
     try {
       for (const l of layerList(options.layer)) plans.push(makePlan(model, l, { foldBatchNorm: options.foldBatchNorm }));
+      return new Explainer(model, plans, kernels, { ...options });
     } catch (e) {
-      plans.forEach((p) => p.dispose?.());
+      plans.forEach((p) => p.dispose?.()); // the folded weights of the plans made so far
       throw e;
     }
-    return new Explainer(model, plans, kernels, { ...options });
   }
 
   /** Methods that apply to this model, and why the others do not. */

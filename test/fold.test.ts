@@ -204,6 +204,8 @@ test('a weight changed after the split (training, setWeights) is picked up; the 
   const before = tf.memory().numTensors;
   await rejects(() => createExplainer(m, { layer: ['dw', 'nope'] }), (e) => /nope/.test((e as Error).message));
   assert.is(tf.memory().numTensors, before, 'a failed createExplainer frees the plans it made');
+  await rejects(() => createExplainer(m, { labels: ['one'] }), (e) => e instanceof InvalidInputError);
+  assert.is(tf.memory().numTensors, before, 'labels refused: the plan freed');
   x.dispose();
   m.dispose();
 });
