@@ -81,7 +81,7 @@ function headFolds(p: Plan): number {
 }
 
 for (const name of BACKBONE_NAMES) {
-  test(`${name}: folded body and head equal the layers within ${TOL} (random BatchNorm statistics)`, () => {
+  test(`${name}: folded body, head and maps equal the layers' within ${TOL} (random BatchNorm statistics)`, async () => {
     const model = buildBackbone(name, { width: 0.25, inputShape: [64, 64, 3], classes: 10, head: 'gap', seed: 3 });
     const bns = randomizeBatchNorm(model, 7);
     const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
@@ -103,6 +103,13 @@ for (const name of BACKBONE_NAMES) {
     b.dispose();
     p.dispose?.();
     assert.ok(relErr(probs, pred) < TOL, `${name}: softmax(logits) = model.predict`);
+    // the maps of the explainers, folded and not
+    const [ef, ep] = [await createExplainer(model), await createExplainer(model, { foldBatchNorm: false })];
+    const [rf] = await ef.explain(x, { methods: ['gradcam', 'gradcam++'], classIndex: 3 });
+    const [rp] = await ep.explain(x, { methods: ['gradcam', 'gradcam++'], classIndex: 3 });
+    for (const e of rf.explanations) assert.ok(relErr(e.cam, rp.get(e.method)!.cam) < TOL, `${name} ${e.method}: maps`);
+    ef.dispose();
+    ep.dispose();
     assert.is(tf.memory().numTensors, before, 'no tensor leaks');
     const after = snapshot(model);
     assert.ok(after.every((w, i) => w.length === weights[i].length && w.every((v, j) => Object.is(v, weights[i][j]))), 'model weights untouched');
