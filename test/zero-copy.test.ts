@@ -6,7 +6,8 @@
  * - tfjs growing its memory between reserve() and use: the regions and inputs are re-taken, the data kept;
  * - explanations with every method: zero-copy maps are bit for bit the one-copy ones, and the TS twins' within
  *   float32 rounding; 0 tensor bytes copied; no tensor leaked; timings.path says which path ran;
- * - after a huge outputSize the bytes malloc'd in tfjs's heap are given back.
+ * - after a huge outputSize the bytes malloc'd in tfjs's heap are given back;
+ * - the copy bench (bench/kernels-copy.bench.ts) runs end to end.
  * (The oracle cases of test/kernels*.test.ts run on both wasm paths too: test/helpers/kernel-cases.ts.)
  */
 import { test } from 'uvu';
@@ -18,6 +19,14 @@ import { kernelsWasmBytes } from '../src/kernels/wasm/loader.js';
 import { tfjsHeap } from '../src/kernels/wasm/tfjs-heap.js';
 import { KERNEL_MEMORY_KEEP_BYTES } from '../src/constants.js';
 import { wasmSections, sharingProblems } from '../scripts/wasm-sections.mjs';
+import { COPY_SHAPES, PATHS, TASKS, type CopyResult } from '../bench/kernels-copy.bench.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 await useWasmBackend();
 
@@ -101,11 +110,14 @@ test('input(): the view aliases the tensor, copies nothing, holds the data until
   assert.is(tensorBytesCopied(), copied, '0 bytes copied');
   assert.is(v.byteOffset, heap.offsetOf(t), 'same bytes as the tensor');
   assert.is(v.buffer, heap.memory.buffer);
+  const dataMap = (tf.backend() as unknown as { dataIdMap: { has(id: object): boolean } }).dataIdMap;
   t.dispose();                                 // the caller lets go: the kernels still hold the data
+  assert.is(tf.memory().numTensors, n0, 'the tensor is gone for tfjs');
+  assert.ok(dataMap.has(t.dataId), 'its data is still held by the backend');
   assert.equal(Array.from(k.inputView('a')!), [1, -2, 3, 4.5]);
   const r = k.reserve({ out: 1 });
   assert.is(k.inputView('a'), null, 'reserve() lets go of the inputs');
-  assert.is(tf.memory().numTensors, n0, 'and of the tensors held');
+  assert.not.ok(dataMap.has(t.dataId), 'and the data held is freed');
   // a tensor of another backend is copied once (and counted)
   const cpu = tf.tensor1d([2, 4], 'float32');
   const fake = { ...cpu, dtype: 'float32', size: 2, shape: [2], dataId: {}, dataSync: () => cpu.dataSync() } as unknown as tf.Tensor;
@@ -198,6 +210,27 @@ test('memory: after a huge outputSize the bytes malloc\'d in tfjs\'s heap are gi
   assert.is(tfjsHeap()!.memory.buffer.byteLength, heapBytes, 'tfjs reused the bytes given back');
   assert.is(tf.memory().numTensors, n0);
   x.dispose();
+});
+
+test('bench/run.mjs kernels-copy --quick: both paths at both shapes, 0 bytes copied on zero-copy, identical maps', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-copy-'));
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.mjs', 'kernels-copy', '--quick', '--out', out], {
+      cwd: ROOT, encoding: 'utf8', timeout: 180_000,
+    });
+    assert.is(run.status, 0, `bench exited with ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    const res = JSON.parse(readFileSync(path.join(out, 'kernels-copy.json'), 'utf8')) as CopyResult;
+    assert.is(res.rows.length, COPY_SHAPES.length * TASKS.length * PATHS.length);
+    for (const r of res.rows) {
+      assert.ok(r.warm.median_us > 0 && Number.isFinite(r.warm.median_us), `${r.dims} ${r.task} ${r.path}`);
+      assert.is(r.bytesCopied, r.path === 'zero-copy' ? 0 : 2 * 4 * COPY_SHAPES.find((s) => `${s.h}x${s.w}x${s.k}` === r.dims)!.k *
+        (r.dims === '14x14x512' ? 196 : 49), `${r.dims} ${r.task} ${r.path}: bytes copied`);
+    }
+    assert.ok(res.shapes.every((s) => s.mapsIdentical), 'maps identical');
+    assert.match(readFileSync(path.join(out, 'kernels-copy.md'), 'utf8'), /\| 7x7x2048 \| inputs \|/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -2,9 +2,9 @@
  * The memory of the zero-copy 'wasm' kernels: everything lives in tfjs-wasm's own heap (tfjs-heap.ts), which the
  * kernels module imports (the 'imported' / 'shared' builds of scripts/build-wasm.mjs: no data segments, no
  * globals, so the module owns no byte of that memory).
- *   inputs   a tensor's data, in place at its offset; the data is held alive by a reshape of the tensor to its
- *            own shape (tfjs-wasm's Reshape shares the data and counts a reference; tf.clone would copy), until
- *            the next input of the same slot, reserve() or release().
+ *   inputs   a tensor's data, in place at its offset; the data is held alive (one more reference in the
+ *            backend's count, as its Reshape kernel does; tf.clone would copy) until the next input of the same
+ *            slot, reserve() or release(), even if the tensor is disposed meanwhile.
  *   regions  one block from tfjs's _malloc, laid out in the order given (f32, then u8), 16-byte aligned;
  *            freed by the next reserve() that needs another size class, or by release() above
  *            KERNEL_MEMORY_KEEP_BYTES (a large outputSize), so tfjs's allocator gets the bytes back.
@@ -13,7 +13,7 @@
  * re-take their views from the current buffer, and inputView() re-takes an input's; a Regions object of an earlier
  * reserve() throws on use.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { KERNEL_MEMORY_KEEP_BYTES } from '../../constants.js';
 import { InvalidInputError } from '../../errors.js';
 import { JET_LUT } from '../js/colormap.js';
@@ -25,7 +25,7 @@ import type { TfjsHeap } from './tfjs-heap.js';
 const align16 = (n: number) => (n + 15) & ~15;
 
 type Slot = [kind: 'f32' | 'u8', name: string, offset: number, n: number];
-interface Input { offset: number; n: number; held: tf.Tensor | null; own: number }
+interface Input { offset: number; n: number; held: (() => void) | null; own: number }
 
 export interface HeapArena {
   readonly ex: KernelExports;
@@ -51,7 +51,7 @@ export function createHeapArena(heap: TfjsHeap, ex: KernelExports, keepBytes = K
     const old = inputs.get(slot);
     if (!old) return;
     inputs.delete(slot);
-    old.held?.dispose();
+    old.held?.();
     if (old.own) heap.free(old.own);
   }
   const dropInputs = () => [...inputs.keys()].forEach(dropInput);
@@ -132,12 +132,7 @@ export function createHeapArena(heap: TfjsHeap, ex: KernelExports, keepBytes = K
       dropInput(slot);
       const offset = heap.offsetOf(t);
       if (offset !== null) {
-        const held = tf.keep(tf.reshape(t, t.shape));
-        if (heap.offsetOf(held) !== offset) {
-          held.dispose();
-          throw new Error('tfjs-wasm copied a tensor on reshape: the zero-copy kernels cannot hold it (report this).');
-        }
-        inputs.set(slot, { offset, n: t.size, held, own: 0 });
+        inputs.set(slot, { offset, n: t.size, held: heap.hold(t), own: 0 });
       } else {
         // a tensor of another backend: one copy into a block of tfjs's heap
         const own = heap.malloc(4 * t.size + 16);

@@ -21,6 +21,8 @@ interface EmscriptenModule {
 interface WasmBackendLike {
   wasm?: EmscriptenModule;
   dataIdMap?: { has(id: object): boolean; get(id: object): { memoryOffset?: number } | undefined };
+  incRef?(dataId: object): void;
+  disposeData?(dataId: object): boolean;
 }
 
 export interface TfjsHeap {
@@ -33,6 +35,12 @@ export interface TfjsHeap {
   free(ptr: number): void;
   /** The byte offset of a float32 tensor's data in `memory`, or null if it is not a tensor of this backend. */
   offsetOf(t: tf.Tensor): number | null;
+  /**
+   * Keeps a tensor's data (at its offset) alive until the function returned is called, even if the tensor is
+   * disposed meanwhile: one more reference in the backend's own count (what its Reshape kernel does to share
+   * data), given back by the function. No tfjs op runs (a reshape to hold it costs ~10-20 us of engine work).
+   */
+  hold(t: tf.Tensor): () => void;
 }
 
 /** The heap of the active tfjs backend, if it is tfjs-wasm and exposes what the zero-copy path needs; else null. */
@@ -43,7 +51,10 @@ export function tfjsHeap(): TfjsHeap | null {
   const memory = w?.wasmMemory ?? w?.asm?.memory;
   const map = backend.dataIdMap;
   if (!(memory instanceof WebAssembly.Memory) || typeof w?._malloc !== 'function' || typeof w._free !== 'function' ||
-    typeof map?.get !== 'function') return null;
+    typeof map?.get !== 'function' || typeof backend.incRef !== 'function' || typeof backend.disposeData !== 'function') {
+    return null;
+  }
+  const incRef = backend.incRef.bind(backend), disposeData = backend.disposeData.bind(backend);
   const malloc = w._malloc, free = w._free;
   return {
     backend,
@@ -55,6 +66,12 @@ export function tfjsHeap(): TfjsHeap | null {
       if (t.dtype !== 'float32' || tf.backend() !== backend || !map.has(t.dataId)) return null;
       const off = map.get(t.dataId)?.memoryOffset;
       return Number.isInteger(off) && (off as number) > 0 ? off as number : null;
+    },
+    hold(t) {
+      const id = t.dataId;
+      incRef(id);
+      let done = false;
+      return () => { if (!done) { done = true; disposeData(id); } };
     },
   };
 }
