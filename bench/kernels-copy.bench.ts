@@ -118,16 +118,18 @@ const mb = (b: number) => `${(b / (1 << 20)).toFixed(2)} MB`;
 export function copyMarkdown(res: CopyResult): string {
   const lines = [`# Kernels copy bench: one-copy vs zero-copy${res.quick ? ' (quick smoke run: numbers not meaningful)' : ''}`, ''];
   lines.push(`${res.date} — Node ${res.environment.node}, ${res.environment.cpu} (${res.environment.cores} cores, load ` +
-    `${res.environment.loadavg1}), tfjs ${res.environment.tfjs} on '${res.environment.tfjsBackend}'.`, '');
+    `${res.environment.loadavg1}, CPU pressure avg10 ${res.environment.cpuPressureAvg10}), tfjs ${res.environment.tfjs} on ` +
+    `'${res.environment.tfjsBackend}'. On a loaded machine the CPU time is the steadier figure.`, '');
   lines.push('Median wall time per call (CPU time of this process in brackets), warm, the two paths\' samples interleaved. ' +
     '"inputs" = A and dS/dA handed to the kernels; "inputs + map" = then the Grad-CAM++ map upsampled to 224x224. ' +
     'one-copy: set() from tfjs\'s heap into the kernels\' own memory; zero-copy: the kernels read tfjs\'s heap in place.', '');
-  lines.push('| layer | task | one-copy | zero-copy | saved | bytes copied (one / zero) |', '|---|---|--:|--:|--:|--:|');
+  lines.push('| layer | task | one-copy | zero-copy | saved, wall (CPU) | bytes copied (one / zero) |', '|---|---|--:|--:|--:|--:|');
   for (const dims of [...new Set(res.rows.map((r) => r.dims))]) {
     for (const task of TASKS) {
       const [o, z] = PATHS.map((p) => res.rows.find((r) => r.dims === dims && r.task === task && r.path === p)!);
       lines.push(`| ${dims} | ${task} | ${fmt(o.warm.median_us)} (${fmt(o.warm.cpu_median_us)}) | ` +
-        `${fmt(z.warm.median_us)} (${fmt(z.warm.cpu_median_us)}) | ${fmt(o.warm.median_us - z.warm.median_us)} | ` +
+        `${fmt(z.warm.median_us)} (${fmt(z.warm.cpu_median_us)}) | ${fmt(o.warm.median_us - z.warm.median_us)} ` +
+        `(${fmt(o.warm.cpu_median_us - z.warm.cpu_median_us)}) | ` +
         `${o.bytesCopied} / ${z.bytesCopied} |`);
     }
   }
