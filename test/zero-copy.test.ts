@@ -18,6 +18,7 @@ import { createKernels, getKernels, tensorBytesCopied, type Kernels } from '../s
 import { kernelsWasmBytes } from '../src/kernels/wasm/loader.js';
 import { tfjsHeap } from '../src/kernels/wasm/tfjs-heap.js';
 import { KERNEL_MEMORY_KEEP_BYTES } from '../src/constants.js';
+import { InvalidInputError } from '../src/errors.js';
 import { wasmSections, sharingProblems } from '../scripts/wasm-sections.mjs';
 import { COPY_SHAPES, PATHS, TASKS, type CopyResult } from '../bench/kernels-copy.bench.js';
 import { spawnSync } from 'node:child_process';
@@ -151,6 +152,26 @@ test('tfjs growing its memory after reserve(): regions and inputs are re-taken, 
   k.gradcamWeights(k.inputView('g')!, 100, 10, r.f32.out);
   assert.equal(Array.from(r.f32.out), [-4.5, -3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 4.5]);
   gt.dispose();
+  k.release();
+});
+
+test('regions too large for tfjs\'s 4 GB heap: a typed error, and the kernels still work', async () => {
+  const k = await createKernels('wasm', 'zero-copy');
+  const n0 = tf.memory().numTensors;
+  for (const floats of [1.1e9, 2 ** 30 - 4]) {   // 4.4 GB (would wrap to 32 bits), then 4 GB - 16 bytes
+    try {
+      k.reserve({ small: 4, big: floats });
+      assert.unreachable(`reserve of ${floats} floats`);
+    } catch (e) {
+      assert.instance(e, InvalidInputError);
+      assert.match((e as Error).message, /smaller outputSize/);
+    }
+  }
+  const r = k.reserve({ x: 5 });
+  r.f32.x.set([1, 2, 3, 4, 5]);
+  k.reluNormalize(r.f32.x, 5);
+  assert.equal(Array.from(r.f32.x), [0, 0.25, 0.5, 0.75, 1]);
+  assert.is(tf.memory().numTensors, n0);
   k.release();
 });
 

@@ -22,7 +22,9 @@ import { countCopiedBytes } from '../tensor-io.js';
 import type { KernelExports } from './loader.js';
 import type { TfjsHeap } from './tfjs-heap.js';
 
-const align16 = (n: number) => (n + 15) & ~15;
+const align16 = (n: number) => n + 15 - ((n + 15) % 16);   // (no 32-bit bit operations: offsets reach 4 GB)
+/** wasm32: a heap of at most 4 GB; malloc takes a 32-bit size. */
+const MAX_HEAP = 2 ** 32 - 65536;
 
 type Slot = [kind: 'f32' | 'u8', name: string, offset: number, n: number];
 interface Input { offset: number; n: number; held: (() => void) | null; own: number }
@@ -109,9 +111,10 @@ export function createHeapArena(heap: TfjsHeap, ex: KernelExports, keepBytes = K
       }
       if (end > capacity || (capacity > keepBytes && end <= keepBytes)) {
         const size = Math.max(end, 16);
-        const p = heap.malloc(size + 16);
+        const p = size + 16 < MAX_HEAP ? heap.malloc(size + 16) : 0;   // (a size of 2^32 or more would wrap)
         if (!p) {
-          throw new Error(`tfjs-wasm's heap cannot allocate ${size} bytes for the kernels' regions: use a smaller outputSize.`);
+          throw new InvalidInputError(`tfjs-wasm's heap (at most 4 GB) cannot give ${size} more bytes for the kernels' ` +
+            'regions (the heatmaps of this call): pass a smaller outputSize, fewer methods or fewer layers.');
         }
         const nb = align16(p);
         if (keepEnd > 0) new Uint8Array(heap.memory.buffer).copyWithin(nb, base, base + keepEnd);
@@ -135,8 +138,8 @@ export function createHeapArena(heap: TfjsHeap, ex: KernelExports, keepBytes = K
         inputs.set(slot, { offset, n: t.size, held: heap.hold(t), own: 0 });
       } else {
         // a tensor of another backend: one copy into a block of tfjs's heap
-        const own = heap.malloc(4 * t.size + 16);
-        if (!own) throw new Error(`tfjs-wasm's heap cannot allocate ${4 * t.size} bytes for a kernel input.`);
+        const own = 4 * t.size + 16 < MAX_HEAP ? heap.malloc(4 * t.size + 16) : 0;
+        if (!own) throw new InvalidInputError(`tfjs-wasm's heap (at most 4 GB) cannot give ${4 * t.size} more bytes for a kernel input.`);
         const data = t.dataSync() as Float32Array;
         inputs.set(slot, { offset: align16(own), n: t.size, held: null, own });
         new Float32Array(heap.memory.buffer, align16(own), t.size).set(data);
