@@ -117,7 +117,9 @@ export function createHeapArena(heap: TfjsHeap, ex: KernelExports, keepBytes = K
             'regions (the heatmaps of this call): pass a smaller outputSize, fewer methods or fewer layers.');
         }
         const nb = align16(p);
-        if (keepEnd > 0) new Uint8Array(heap.memory.buffer).copyWithin(nb, base, base + keepEnd);
+        const bytes = new Uint8Array(heap.memory.buffer);
+        if (keepEnd > 0) bytes.copyWithin(nb, base, base + keepEnd);
+        bytes.fill(0, nb + keepEnd, nb + size);   // a new block starts zeroed, as fresh module memory does
         if (block) heap.free(block);
         block = p; base = nb; capacity = size;
       }
