@@ -1,7 +1,10 @@
 // The kernels module: pure exported functions over (byte offsets, sizes) into this module's memory, writing
 // into caller-provided outputs, allocating nothing (runtime "stub", SIMD on; see asconfig.json).
 // The host (src/kernels/wasm/) owns the memory above heapBase(): it lays its regions out from there and grows
-// the memory when it needs more. One file per kernel group, with the same names as src/kernels/js/*.ts; the
+// the memory when it needs more. Built three ways (asconfig.json): with its own memory, or importing tfjs-wasm's
+// (targets "imported", "shared"), where the memory is tfjs's heap and this module must own no byte of it: keep it
+// free of data segments and memory globals (no strings, no static arrays, no allocation, no asserts; tables come
+// in by pointer, as the jet LUT does). scripts/build-wasm.mjs refuses an importing build that has any. One file per kernel group, with the same names as src/kernels/js/*.ts; the
 // export list must match the table of src/kernels/table.ts (checked when the module is loaded).
 export { camWeights, gradcamWeights, gradcamppWeights } from './weights';
 export { xgradcamWeights } from './xgradcam';

@@ -23,6 +23,7 @@ export function methodRunners(k: Kernels, s: MethodShape, a: Float32Array, g: Fl
   const f = r.f32;
   f.a.set(a);
   f.g.set(g);
+  f.d1.fill(0); f.d2.fill(0); f.d3.fill(0); f.planes.fill(0);   // region contents are unspecified: start the sums at 0
   // Sums of two copies (g and 0.5 g), so the weights see realistic D1, D2, D3.
   for (const c of [1, 0.5]) for (let i = 0; i < Z * K; i++) { const v = c * g[i]; f.d1[i] += v; f.d2[i] += v * v; f.d3[i] += v * v * v; }
   for (let i = 0; i < 3 * n; i++) f.maps[i] = ((i * 2654435761) % 1000) / 1000;

@@ -1,11 +1,15 @@
-// Compiles the AssemblyScript kernels (assembly/index.ts, asconfig.json target "release", SIMD on) and writes
-// src/kernels/wasm/kernels-wasm.generated.ts: the .wasm bytes as a base64 string, so the same TypeScript source
-// loads the kernels in Node and in browsers with no file path and no fetch.
+// Compiles the AssemblyScript kernels (assembly/index.ts, SIMD on) three times, one per asconfig.json target,
+// and writes src/kernels/wasm/kernels-wasm.generated.ts: the .wasm bytes as base64 strings, so the same TypeScript
+// source loads the kernels in Node and in browsers with no file path and no fetch.
+//   release   owns its memory (the one-copy path: any tfjs backend)
+//   imported  imports tfjs-wasm's memory as env.memory (the zero-copy path, single-threaded tfjs binary)
+//   shared    the same over a shared memory of up to 65536 pages (tfjs's threaded binary, cross-origin isolated)
+// The two importing variants must have no data segments, no globals and no start function (checked here).
 //
 //   node scripts/build-wasm.mjs            rebuild only if assembly/*.ts, asconfig.json or asc changed
 //   node scripts/build-wasm.mjs --force    always rebuild
 //
-// Equivalent to `npx asc assembly/index.ts --config asconfig.json --target release` (through asc's API).
+// Equivalent to `npx asc assembly/index.ts --config asconfig.json --target <t>` for each t (through asc's API).
 // Safe to run concurrently in one checkout: each run compiles to its own file and renames into place.
 import asc from 'assemblyscript/asc';
 import { createHash } from 'node:crypto';
@@ -13,6 +17,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharingProblems } from './wasm-sections.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const generated = path.join(root, 'src/kernels/wasm/kernels-wasm.generated.ts');
@@ -24,6 +29,7 @@ function sourceHash() {
   const ascVersion = createRequire(import.meta.url)('assemblyscript/package.json').version;
   h.update(`asc ${ascVersion}\n`);
   h.update(readFileSync(path.join(root, 'asconfig.json')));
+  h.update(readFileSync(fileURLToPath(import.meta.url)));
   for (const f of readdirSync(path.join(root, 'assembly')).filter((f) => f.endsWith('.ts')).sort()) {
     h.update(`\n--- ${f}\n`);
     h.update(readFileSync(path.join(root, 'assembly', f)));
@@ -38,30 +44,47 @@ if (!force && existsSync(generated) && readFileSync(generated, 'utf8').includes(
 }
 
 mkdirSync(path.dirname(wasmOut), { recursive: true });
-const tmpWasm = path.join(root, `build/kernels.${process.pid}.wasm`);
 const t0 = performance.now();
-const { error, stderr } = await asc.main([
-  'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release', '--outFile', path.relative(root, tmpWasm),
-], { stdout: process.stdout, stderr: process.stderr, baseDir: root });
-if (error) {
-  console.error(`build-wasm: asc failed: ${error.message}\n${stderr?.toString?.() ?? ''}`);
-  process.exit(1);
+const TARGETS = { release: 'KERNELS_WASM_BASE64', imported: 'KERNELS_WASM_IMPORTED_BASE64', shared: 'KERNELS_WASM_SHARED_BASE64' };
+const built = {};
+for (const target of Object.keys(TARGETS)) {
+  const tmpWasm = path.join(root, `build/kernels.${target}.${process.pid}.wasm`);
+  const { error, stderr } = await asc.main([
+    'assembly/index.ts', '--config', 'asconfig.json', '--target', target, '--outFile', path.relative(root, tmpWasm),
+  ], { stdout: process.stdout, stderr: process.stderr, baseDir: root });
+  if (error) {
+    console.error(`build-wasm: asc failed (target ${target}): ${error.message}\n${stderr?.toString?.() ?? ''}`);
+    process.exit(1);
+  }
+  const bytes = readFileSync(tmpWasm);
+  WebAssembly.validate(bytes) || (console.error(`build-wasm: asc produced an invalid module (target ${target})`), process.exit(1));
+  const problems = target === 'release' ? '' : sharingProblems(bytes);
+  if (problems) {
+    console.error(`build-wasm: target ${target} imports tfjs's memory but has ${problems}: it would overwrite tfjs's heap.`);
+    process.exit(1);
+  }
+  renameSync(tmpWasm, target === 'release' ? wasmOut : wasmOut.replace(/\.wasm$/, `.${target}.wasm`));
+  // asc also writes the bindings of asconfig.json ("raw") next to the output: not used here.
+  for (const ext of ['.js', '.d.ts', '.wasm.map']) rmSync(tmpWasm.replace(/\.wasm$/, ext), { force: true });
+  built[target] = bytes;
 }
-const bytes = readFileSync(tmpWasm);
-WebAssembly.validate(bytes) || (console.error('build-wasm: asc produced an invalid module'), process.exit(1));
-renameSync(tmpWasm, wasmOut);
-// asc also writes the bindings of asconfig.json ("raw") next to the output: not used here.
-for (const ext of ['.js', '.d.ts', '.wasm.map']) rmSync(tmpWasm.replace(/\.wasm$/, ext), { force: true });
+const bytes = built.release;
 
-const ts = `// Generated by scripts/build-wasm.mjs from assembly/*.ts (asconfig.json, target release). Do not edit:
-// it is git-ignored and rebuilt by \`npm run asbuild\` and before \`npm test\` / \`npm run bench\`.
-/** The AssemblyScript kernels module (${bytes.length} bytes), base64. */
+const ts = `// Generated by scripts/build-wasm.mjs from assembly/*.ts (asconfig.json, targets release, imported, shared).
+// Do not edit: it is git-ignored and rebuilt by \`npm run asbuild\` and before \`npm test\` / \`npm run bench\`.
+/** The AssemblyScript kernels module with its own memory (${bytes.length} bytes), base64. */
 export const KERNELS_WASM_BASE64 =
   '${bytes.toString('base64')}';
+/** The same kernels importing env.memory (tfjs-wasm's, single-threaded; ${built.imported.length} bytes), base64. */
+export const KERNELS_WASM_IMPORTED_BASE64 =
+  '${built.imported.toString('base64')}';
+/** The same kernels importing a shared env.memory (tfjs-wasm's threaded binary; ${built.shared.length} bytes), base64. */
+export const KERNELS_WASM_SHARED_BASE64 =
+  '${built.shared.toString('base64')}';
 /** Hash of the sources it was built from. */
 export const KERNELS_WASM_SOURCE_HASH = '${hash}';
 `;
 const tmpTs = `${generated}.${process.pid}.tmp`;
 writeFileSync(tmpTs, ts);
 renameSync(tmpTs, generated);
-console.log(`build-wasm: ${bytes.length} bytes -> ${path.relative(root, generated)} (${hash}, ${(performance.now() - t0).toFixed(0)} ms)`);
+console.log(`build-wasm: ${Object.values(built).map((b) => b.length).join(' / ')} bytes -> ${path.relative(root, generated)} (${hash}, ${(performance.now() - t0).toFixed(0)} ms)`);

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from './backend/index.js';
-import { getKernels } from './kernels/index.js';
+import { getKernels, type KernelPath } from './kernels/index.js';
 import type { Kernels } from './kernels/contract.js';
 import { DEFAULT_METHOD } from './constants.js';
 import { BackendError, DisposedError, InvalidInputError, MethodNotApplicableError, UnknownMethodError } from './errors.js';
@@ -68,7 +68,11 @@ export interface ImageExplanations {
   /** One per (class, method), classes in the order explained. */
   readonly explanations: Explanation[];
   /** Milliseconds: input preparation, forward (body), head + gradients (+ the noisy and masked passes), kernels (maps), total. */
-  readonly timings: { prepare: number; forward: number; gradients: number; maps: number; total: number };
+  readonly timings: {
+    prepare: number; forward: number; gradients: number; maps: number; total: number;
+    /** How activations and gradients reached the kernels: read in place in tfjs-wasm's heap, or copied once. */
+    path: KernelPath;
+  };
   /** The explanation of one method (and class; default the first explained; -1 for a function target). */
   get(method: MethodName, classIndex?: number): Explanation | undefined;
 }
@@ -216,13 +220,11 @@ export class Explainer {
         const perLayer: LayerMap[][] = [];
         for (const [li, plan] of plans.entries()) {
           let s = performance.now();
-          let x = layerInputs(plan, r, bodies[li]);
+          const x = layerInputs(kernels, plan, r, bodies[li]);
           // the noisy passes use x.g as scratch: before the clean gradient pass, which leaves its g there
-          if (inputs.has('noisy-gradients')) {
-            x = { ...x, samples: noisySums(kernels, plan, batch, target, passes, x) };
-          }
+          const samples = inputs.has('noisy-gradients') ? noisySums(kernels, plan, batch, target, passes, x) : 0;
           if (needGrad) {
-            const res = gradientInto(plan, bodies[li], target, x.g);
+            const res = gradientInto(kernels, plan, bodies[li], target, x.g);
             logits ??= res.logits;
             score = res.score;
           }
@@ -235,7 +237,7 @@ export class Explainer {
           perLayer.push(methods.map((m, mi) => {
             const heat = fusing ? r.fused.subarray((mi * plans.length + li) * out.height * out.width,
               (mi * plans.length + li + 1) * out.height * out.width) : r.heat;
-            const lm = layerMap(kernels, r, m, { ...x, classIndex: c }, heat, out.height, out.width);
+            const lm = layerMap(kernels, r, m, { ...x, samples, classIndex: c }, heat, out.height, out.width);
             return fusing ? lm : { ...lm, heatmap: heat.slice() };
           }));
           tMaps += performance.now() - s;
@@ -268,7 +270,7 @@ export class Explainer {
       const total = performance.now() - t0;
       return {
         layer, logits: logits!, probabilities: probs, top, explanations,
-        timings: { prepare: t1 - t0, forward: t2 - t1, gradients: tGrad, maps: tMaps, total },
+        timings: { prepare: t1 - t0, forward: t2 - t1, gradients: tGrad, maps: tMaps, total, path: kernels.path },
         get: (method, classIndex) =>
           explanations.find((e) => e.method === method && (classIndex == null || e.classIndex === classIndex)),
       };

@@ -25,7 +25,16 @@ export interface Regions {
   u8: Record<string, Uint8Array>;
 }
 
+import type * as tf from '@tensorflow/tfjs';
+
 export type KernelKind = 'wasm' | 'js';
+
+/**
+ * How tensors reach the kernels. 'zero-copy': the 'wasm' kernels import tfjs-wasm's memory and read a tensor of
+ * that backend in place (src/kernels/wasm/heap-arena.ts). 'one-copy': the kernels own their memory ('wasm' on a
+ * backend other than tfjs-wasm, or where its heap is not reachable) or are the 'js' twins: input() copies once.
+ */
+export type KernelPath = 'zero-copy' | 'one-copy';
 
 /** The kernels themselves (the table of src/kernels/table.ts lists the same names, with their argument sizes). */
 export interface KernelOps {
@@ -129,11 +138,30 @@ export interface KernelOps {
 
 export interface Kernels extends KernelOps {
   readonly kind: KernelKind;
+  /** Chosen once, when the kernels object is made (getKernels: from the active tfjs backend). */
+  readonly path: KernelPath;
+
+  /**
+   * A float32 tensor's data as a view for the kernels, remembered under `slot` (e.g. 'a', 'g') until the next
+   * input() of that slot, reserve() or release(). 'zero-copy': the view aliases the tensor's own bytes in
+   * tfjs-wasm's heap (nothing copied; the data is held even if the tensor is disposed); `dst` is not used and may
+   * be empty. 'one-copy': the data is copied into `dst` (a region of the latest reserve(), t.size floats), which
+   * is returned. Kernels only read inputs: never write into the returned view.
+   */
+  input(slot: string, t: tf.Tensor, dst: Float32Array): Float32Array;
+
+  /**
+   * The view of the latest input() of `slot`, re-taken over the current memory (tfjs-wasm may grow its memory in
+   * any tfjs op, which detaches earlier views); null if the slot holds nothing.
+   */
+  inputView(slot: string): Float32Array | null;
 
   /**
    * Float32 and byte regions of the given lengths (16-byte aligned), reused across calls; for 'wasm'
-   * they are views over the module's memory. Views from an earlier reserve() are invalid after the next one
-   * (or after release()). Kernels of kind 'wasm' only accept views from their own latest reserve() (anything
+   * they are views over the module's memory ('zero-copy': one block of tfjs-wasm's heap, and each region is a
+   * getter that re-takes its view after tfjs grew its memory: read r.f32.x again after any tfjs op instead of
+   * keeping the view). Views from an earlier reserve() are invalid after the next one
+   * (or after release()). Kernels of kind 'wasm' only accept views over their current memory (regions, inputs; anything
    * else, including a view detached by a growth, throws InvalidInputError).
    * Regions are laid out in the order given (f32, then u8): a call whose leading regions have the same
    * names and lengths as the previous call's gets them back with their data; other contents are unspecified.
@@ -142,17 +170,21 @@ export interface Kernels extends KernelOps {
    * (src/constants.ts) it does not keep it: the next reserve() that fits under that size, or release(), moves
    * the kernels to a fresh module instance with a small memory (a WebAssembly.Memory cannot shrink), so one
    * huge call does not pin its memory for the life of the process. 'js' keeps only the regions of the latest
-   * reserve().
+   * reserve(). 'zero-copy' mallocs the regions in tfjs-wasm's heap and frees them the same way (that memory
+   * is tfjs's: it cannot shrink either, but tfjs reuses the freed bytes).
    */
   reserve(f32: Record<string, number>, u8?: Record<string, number>): Regions;
 
   /**
    * Gives back the memory held for regions above KERNEL_MEMORY_KEEP_BYTES ('wasm': a fresh instance;
-   * 'js': drops the regions). Views of earlier reserve() calls become invalid. Call it after a call that
+   * 'zero-copy': _free; 'js': drops the regions), and lets go of every input(). Views of earlier reserve() calls become invalid. Call it after a call that
    * needed huge regions (a large outputSize), once its outputs are copied out.
    */
   release(): void;
 
-  /** Bytes currently held for regions ('wasm': the size of the module memory). */
+  /**
+   * Bytes currently held for regions ('wasm' one-copy: the size of the module memory; 'zero-copy': the bytes
+   * malloc'd in tfjs-wasm's heap).
+   */
   readonly memoryBytes: number;
 }

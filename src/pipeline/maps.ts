@@ -42,8 +42,9 @@ export function reserveRegions(kernels: Kernels, s: RegionSizes): Regions {
   const grads = s.inputs.has('gradients') || s.inputs.has('noisy-gradients') ? ZK : 0;
   const noisy = s.inputs.has('noisy-gradients') ? ZK : 0;
   const masked = s.inputs.has('masked-scores');
+  const copied = kernels.path === 'one-copy';   // zero-copy: A and dS/dA are read in place, no regions
   const r = kernels.reserve({
-    a: ZK, g: grads, d1: noisy, d2: noisy, d3: noisy, w: K,
+    a: copied ? ZK : 0, g: copied ? grads : 0, d1: noisy, d2: noisy, d3: noisy, w: K,
     scratch: max((p) => Math.max(p.channels, eigencamScratchLength(p.camHeight * p.camWidth, p.channels))),
     cam: Z, heat: s.out, fused: s.fused * s.out,
     dense: s.inputs.has('cam-head') ? max((p) => p.channels * p.numClasses) : 0,
@@ -54,7 +55,10 @@ export function reserveRegions(kernels: Kernels, s: RegionSizes): Regions {
   return r.f32 as unknown as Regions;
 }
 
-/** What one layer gives every method for one target (views of the regions, sized for this layer). */
+/**
+ * What one layer gives every method for one target (views of the regions or of the inputs, sized for this
+ * layer; from layerInputs they are getters, re-taken on every read).
+ */
 export interface LayerInputs {
   readonly plan: Plan;
   readonly a: Float32Array; readonly g: Float32Array;

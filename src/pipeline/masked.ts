@@ -19,12 +19,12 @@ export function maskedScores(kernels: Kernels, plan: Plan, batch: tf.Tensor4D, c
   x: LayerInputs, r: Regions): void {
   const [, H, W, C] = batch.shape;
   const h = plan.camHeight, w = plan.camWidth, Z = h * w, K = plan.channels, HW = H * W;
-  const img = r.img.subarray(0, HW * C);
-  img.set(batch.dataSync() as Float32Array);
-  const planes = r.planes.subarray(0, Z * K);
-  kernels.channelPlanes(x.a, Z, K, planes);
+  r.img.subarray(0, HW * C).set(batch.dataSync() as Float32Array);
+  kernels.channelPlanes(x.a, Z, K, r.planes.subarray(0, Z * K));
   for (let k0 = 0; k0 < K; k0 += batchSize) {
     const n = Math.min(batchSize, K - k0);
+    // views re-taken after every forward pass (tfjs may grow its memory, where zero-copy regions live)
+    const img = r.img.subarray(0, HW * C), planes = r.planes.subarray(0, Z * K);
     const masks = r.masks.subarray(0, n * HW), masked = r.masked.subarray(0, n * HW * C);
     for (let j = 0; j < n; j++) {
       kernels.resizeBilinear(planes.subarray((k0 + j) * Z, (k0 + j + 1) * Z), h, w, masks.subarray(j * HW, (j + 1) * HW), H, W);

@@ -1,26 +1,34 @@
 /**
- * The inputs of one layer for the methods: A copied into kernel memory (checked), and the gradient pass
- * (dS/dA for one target, via src/plan/pass.ts) copied next to it.
+ * The inputs of one layer for the methods: A handed to the kernels (checked), and the gradient pass (dS/dA for
+ * one target, via src/plan/pass.ts) next to it. kernels.input(): on the zero-copy path the kernels read both in
+ * place in tfjs-wasm's heap; on the one-copy path they are copied into the regions a and g.
+ * The views of LayerInputs are getters: tfjs may grow its memory in any op (which detaches views over it), so
+ * each read re-takes the view; read x.a / x.g again after a tfjs op rather than keeping them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { copyTensorInto } from '../kernels/tensor-io.js';
+import type { Kernels } from '../kernels/contract.js';
 import { InvalidInputError, NumericalError } from '../errors.js';
 import type { BodyResult, Plan } from '../plan/plan.js';
 import { runHeadWithGrad, type TargetFunction } from '../plan/pass.js';
 import { checkFinite, type LayerInputs, type Regions } from './maps.js';
 
-/** Views of the regions sized for this layer, with A copied in. */
-export function layerInputs(plan: Plan, r: Regions, body: BodyResult): LayerInputs {
+const view = (v: Float32Array, n: number) => v.length ? v.subarray(0, n) : v;
+
+/** Views of the regions sized for this layer (getters), with A handed to the kernels (slot `a:<layer>`). */
+export function layerInputs(kernels: Kernels, plan: Plan, r: Regions, body: BodyResult): LayerInputs {
   const ZK = plan.camHeight * plan.camWidth * plan.channels;
-  const view = (v: Float32Array, n: number) => v.length ? v.subarray(0, n) : v;
-  const a = view(r.a, ZK);
-  copyTensorInto(body.a, a);
+  const a = kernels.input(`a:${plan.layer}`, body.a, view(r.a, ZK));
   checkFinite(a, () => `The activations at "${plan.layer}" hold NaN or Infinity for this input (the model overflowed). ` +
     'Check the pixel range and the preprocessing (e.g. scale pixels as the model was trained).');
+  const scores = new Float32Array(plan.channels);
   return {
-    plan, a, g: view(r.g, ZK), d1: view(r.d1, ZK), d2: view(r.d2, ZK), d3: view(r.d3, ZK), samples: 0,
-    scores: new Float32Array(plan.channels),
-    denseKernel: view(r.dense, plan.channels * plan.numClasses), classIndex: -1,
+    plan, samples: 0, scores, classIndex: -1,
+    get a() { return kernels.inputView(`a:${plan.layer}`)!; },
+    get g() { return kernels.inputView(`g:${plan.layer}`) ?? view(r.g, ZK); },
+    get d1() { return view(r.d1, ZK); },
+    get d2() { return view(r.d2, ZK); },
+    get d3() { return view(r.d3, ZK); },
+    get denseKernel() { return view(r.dense, plan.channels * plan.numClasses); },
   };
 }
 
@@ -29,21 +37,25 @@ export function checkLogits(l: Float32Array): void {
     'Check the model weights and the preprocessing (e.g. scale pixels as the model was trained).');
 }
 
-/** dS/dA of one target into `g` (checked); returns the logits and the score S of this pass. */
-export function gradientInto(plan: Plan, body: BodyResult, target: number | TargetFunction, g: Float32Array):
-  { logits: Float32Array; score: number } {
+/**
+ * dS/dA of one target handed to the kernels (slot `g:<layer>`; one-copy: into `g`), checked; returns the logits
+ * and the score S of this pass. Read it as x.g (layerInputs) or kernels.inputView(`g:<layer>`).
+ */
+export function gradientInto(kernels: Kernels, plan: Plan, body: BodyResult, target: number | TargetFunction,
+  g: Float32Array): { logits: Float32Array; score: number } {
   const res = runHeadWithGrad(plan, body, target);
   if (res.error !== null) throw targetError(res.error);
+  let view: Float32Array;
   try {
     checkLogits(res.logits);
-    copyTensorInto(res.grad!, g);
+    view = kernels.input(`g:${plan.layer}`, res.grad!, g);
   } finally {
     res.grad!.dispose();
   }
   if (!Number.isFinite(res.score)) {
     throw new NumericalError(`The target function returned ${res.score}; it must return a finite score.`);
   }
-  checkFinite(g, () => `The gradients at "${plan.layer}" hold NaN or Infinity for this input. ` +
+  checkFinite(view, () => `The gradients at "${plan.layer}" hold NaN or Infinity for this input. ` +
     'Check the model weights and the preprocessing.');
   return { logits: res.logits, score: res.score };
 }

@@ -29,11 +29,12 @@ export function noisySums(kernels: Kernels, plan: Plan, batch: tf.Tensor4D, targ
     const xt = tf.tensor4d(noisy.slice(), batch.shape);
     const body = (() => { try { return plan.body(xt); } finally { xt.dispose(); } })();
     try {
-      gradientInto(plan, body, target, x.g);
+      gradientInto(kernels, plan, body, target, x.g);
     } finally {
       body.dispose();
     }
-    kernels.smoothgradcamppAccumulate(x.g, x.g.length, x.d1, x.d2, x.d3);
+    const g = x.g;   // re-read after the passes: the zero-copy view of this pass's gradient
+    kernels.smoothgradcamppAccumulate(g, g.length, x.d1, x.d2, x.d3);
   }
   return o.samples;
 }

@@ -11,8 +11,9 @@
 // tol 0 means bit-exact. NaN never passes. Every case records its largest error: printed at the end as a table.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createKernels, getKernels, type Kernels, type Regions } from '../../src/kernels/index.js';
+import { createKernels, getKernels, type KernelPath, type Kernels, type Regions } from '../../src/kernels/index.js';
 import { Rng } from '../../src/rng.js';
+import { useWasmBackend } from '../../src/backend/index.js';
 
 export type Arr = ArrayLike<number>;
 export type Kind = Kernels['kind'];
@@ -34,7 +35,7 @@ export interface Case {
   /** Kinds to run for (default both). */
   only?: Kind;
   /** A case that manages its own kernels and assertions (e.g. memory growth). */
-  custom?: (k: Kernels, kind: Kind) => void | Promise<void>;
+  custom?: (k: Kernels, kind: Kind, path: KernelPath) => void | Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -92,14 +93,23 @@ const snapshot = (r: Regions, names: string[]) =>
 /** Registers every case for both kinds, and a last test that prints the largest relative error per case. */
 export function runCases(cases: Case[]): void {
   const jsOracle = createKernels('js');
-  for (const kind of ['wasm', 'js'] as const) {
+  // 'wasm' runs twice: the module with its own memory (one-copy) and, when the tfjs wasm backend is active, the
+  // module importing tfjs-wasm's heap (zero-copy). Same cases, same expected bytes.
+  let oneCopy: Promise<Kernels> | null = null;
+  const variants = [
+    { kind: 'wasm', path: 'one-copy', tag: 'wasm', get: () => (oneCopy ??= createKernels('wasm', 'one-copy')) },
+    { kind: 'wasm', path: 'zero-copy', tag: 'wasm zero-copy', get: async () => { await useWasmBackend(); return getKernels('wasm'); } },
+    { kind: 'js', path: 'one-copy', tag: 'js', get: () => getKernels('js') },
+  ] as const;
+  for (const { kind, path, tag, get } of variants) {
     for (const c of cases) {
       if (c.only && c.only !== kind) continue;
-      const label = `[${kind}] ${c.name}`;
+      const label = `[${tag}] ${c.name}`;
       test(label, async () => {
-        const k = await getKernels(kind);
+        const k = await get();
+        assert.is(k.path, path, `${label}: kernels of the path asked for (is the tfjs wasm backend active?)`);
         if (c.custom) {
-          await c.custom(k, kind);
+          await c.custom(k, kind, path);
           return;
         }
         const r = layout(k, c);

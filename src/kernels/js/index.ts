@@ -5,6 +5,7 @@
  */
 import type { KernelOps, Kernels, Regions } from '../contract.js';
 import { checkReserve, withChecks } from '../checks.js';
+import { copyingInputs } from '../tensor-io.js';
 import { camWeights, gradcamWeights, gradcamppWeights } from './weights.js';
 import { xgradcamWeights } from './xgradcam.js';
 import { hirescamMap, gradcamElementwiseMap, layercamMap } from './elementwise.js';
@@ -44,11 +45,16 @@ export function createJsKernels(): Kernels {
     return view;
   }
 
+  const inputs = copyingInputs();
   return {
     kind: 'js',
+    path: 'one-copy',
     ...withChecks(twins),
+    input: inputs.input,
+    inputView: inputs.inputView,
     reserve(f32: Record<string, number>, u8: Record<string, number> = {}): Regions {
       checkReserve(f32, u8);
+      inputs.clear();
       const nextF32 = new Map<string, Float32Array>(), nextU8 = new Map<string, Uint8Array>();
       const out: Regions = { f32: {}, u8: {} };
       for (const [name, n] of Object.entries(f32)) out.f32[name] = take(f32Regions, nextF32, name, n, (m) => new Float32Array(m));
@@ -58,6 +64,7 @@ export function createJsKernels(): Kernels {
       return out;
     },
     release() {
+      inputs.clear();
       f32Regions = new Map();
       u8Regions = new Map();
     },

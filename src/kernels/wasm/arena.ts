@@ -22,7 +22,7 @@ import type { Regions } from '../contract.js';
 import { instantiateKernels, instantiateKernelsSync, type KernelExports } from './loader.js';
 
 const PAGE = 65536;
-const align16 = (n: number) => (n + 15) & ~15;
+const align16 = (n: number) => n + 15 - ((n + 15) % 16);   // (no 32-bit bit operations: offsets reach 4 GB)
 
 type Slot = [kind: 'f32' | 'u8', name: string, offset: number, n: number];
 

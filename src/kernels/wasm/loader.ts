@@ -3,6 +3,9 @@
  * kernels-wasm.generated.ts (written by scripts/build-wasm.mjs), so this works the same in Node and in
  * browsers: no file path, no fetch. Decoding uses atob (Node >= 16 and every browser).
  * The exports must be exactly those of the table (src/kernels/table.ts), each with the table's arity.
+ * Three builds of the same source (scripts/build-wasm.mjs): 'own' has its own memory (the one-copy path);
+ * 'imported' and 'shared' import tfjs-wasm's memory as env.memory (the zero-copy path; 'shared' for the threaded
+ * tfjs binary, whose memory is a shared one).
  */
 import { KERNEL_NAMES, PARSED, type KernelName } from '../table.js';
 
@@ -17,36 +20,39 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let bytesPromise: Promise<Uint8Array<ArrayBuffer>> | null = null;
+export type KernelsBuild = 'own' | 'imported' | 'shared';
 
-/** The module's bytes (decoded once). */
-export function kernelsWasmBytes(): Promise<Uint8Array<ArrayBuffer>> {
-  if (!bytesPromise) {
-    bytesPromise = import('./kernels-wasm.generated.js').then(
-      (m) => decodeBase64(m.KERNELS_WASM_BASE64),
+const bytesPromises: Partial<Record<KernelsBuild, Promise<Uint8Array<ArrayBuffer>>>> = {};
+
+/** A build's bytes (decoded once). */
+export function kernelsWasmBytes(build: KernelsBuild = 'own'): Promise<Uint8Array<ArrayBuffer>> {
+  if (!bytesPromises[build]) {
+    bytesPromises[build] = import('./kernels-wasm.generated.js').then(
+      (m) => decodeBase64(build === 'own' ? m.KERNELS_WASM_BASE64
+        : build === 'imported' ? m.KERNELS_WASM_IMPORTED_BASE64 : m.KERNELS_WASM_SHARED_BASE64),
       (e: unknown) => {
-        bytesPromise = null;
+        delete bytesPromises[build];
         throw new Error('The AssemblyScript kernels are not built (src/kernels/wasm/kernels-wasm.generated.ts is missing): ' +
           `run \`npm run asbuild\` (node scripts/build-wasm.mjs). Cause: ${(e as Error)?.message ?? e}`);
       });
   }
-  return bytesPromise;
+  return bytesPromises[build]!;
 }
 
-/** A new compilation of the module (what a cold start costs). */
-export async function compileKernels(): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(await kernelsWasmBytes());
+/** A new compilation of a build (what a cold start costs). */
+export async function compileKernels(build: KernelsBuild = 'own'): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(await kernelsWasmBytes(build));
 }
 
-let sharedModule: Promise<WebAssembly.Module> | null = null;
+const sharedModules: Partial<Record<KernelsBuild, Promise<WebAssembly.Module>>> = {};
 
-/** The process-wide compiled module: compiled once, on first use. */
-export function sharedKernelsModule(): Promise<WebAssembly.Module> {
-  if (!sharedModule) {
-    sharedModule = compileKernels();
-    sharedModule.catch(() => { sharedModule = null; });
+/** The process-wide compiled module of a build: compiled once, on first use. */
+export function sharedKernelsModule(build: KernelsBuild = 'own'): Promise<WebAssembly.Module> {
+  if (!sharedModules[build]) {
+    const p = sharedModules[build] = compileKernels(build);
+    p.catch(() => { delete sharedModules[build]; });
   }
-  return sharedModule;
+  return sharedModules[build]!;
 }
 
 /** The exports of an instance, checked against the table (names and arities). */
@@ -66,9 +72,12 @@ export function checkExports(instance: WebAssembly.Instance): KernelExports {
   return ex as unknown as KernelExports;
 }
 
-/** A new instance of a compiled module, with its own memory (asynchronous: allowed on a browser's main thread). */
-export async function instantiateKernels(module: WebAssembly.Module): Promise<KernelExports> {
-  return checkExports(await WebAssembly.instantiate(module, {}));
+/**
+ * A new instance of a compiled module (asynchronous: allowed on a browser's main thread): with its own memory,
+ * or, for the 'imported' / 'shared' builds, over the memory given.
+ */
+export async function instantiateKernels(module: WebAssembly.Module, memory?: WebAssembly.Memory): Promise<KernelExports> {
+  return checkExports(await WebAssembly.instantiate(module, memory ? { env: { memory } } : {}));
 }
 
 /**
