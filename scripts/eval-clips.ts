@@ -38,7 +38,7 @@ const command = `node --import tsx scripts/eval-clips.ts --model ${a.model} --n 
 const titles = Object.fromEntries(methods.map((m) => [m, getMethod(m).title]));
 const md = clipsMarkdown(summary, { model: path.basename(a.model!), split: 'test', seed, command, titles });
 mkdirSync(path.dirname(a.out!), { recursive: true });
-writeFileSync(`${a.out}.json`, JSON.stringify({ command, model: a.model, seed, n, methods, summary, records, seconds: (Date.now() - t0) / 1000 }, null, 1) + '\n');
+writeFileSync(`${a.out}.json`, JSON.stringify({ command, model: a.model, seed, n, methods, summary: { ...summary, records: undefined }, records, seconds: (Date.now() - t0) / 1000 }, null, 1) + '\n');
 writeFileSync(`${a.out}.md`, md);
 console.log(md);
 model.dispose();

@@ -20,6 +20,8 @@ export const CLIP_METRICS: readonly ClipMetric[] = [
 ];
 
 export interface ClipSummary {
+  /** The per-clip records summarised (for the timings). */
+  records: readonly ClipRecord[];
   n: number; correct: number; accuracy: number; chance: number;
   methods: Partial<Record<MethodName, Record<string, Summary>>>;
   pairs: { a: MethodName; b: MethodName; diffs: Record<string, PairedDifference> }[];
@@ -33,7 +35,7 @@ function values(records: readonly ClipRecord[], m: MethodName, key: string): num
 export function summarizeClips(records: readonly ClipRecord[], methods: readonly MethodName[], pairs: readonly [MethodName, MethodName][]): ClipSummary {
   const correct = records.filter((r) => r.correct).length;
   const out: ClipSummary = {
-    n: records.length, correct, accuracy: correct / records.length,
+    records, n: records.length, correct, accuracy: correct / records.length,
     chance: summarize(records.map((r) => r.visibleFrames / r.frames)).mean, methods: {}, pairs: [],
   };
   for (const m of methods) out.methods[m] = Object.fromEntries(CLIP_METRICS.map((k) => [k.key, summarize(values(records, m, k.key))]));
@@ -46,6 +48,11 @@ export function summarizeClips(records: readonly ClipRecord[], methods: readonly
     out.pairs.push({ a, b, diffs });
   }
   return out;
+}
+
+function medianOf(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 }
 
 const fmt = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '–');
@@ -70,7 +77,12 @@ export function clipsMarkdown(s: ClipSummary, meta: { model: string; split: stri
     });
     lines.push(`| ${k.title} (${k.better}${k.scope === 'correct' ? ', correct clips' : ''}) | ${cells.join(' | ')} |`);
   }
-  lines.push('', 'Mean ± standard error over clips.');
+  lines.push('', 'Mean ± standard error over clips.', '', 'Time per explainSequence call (ms, median over clips; forward to the target / head + gradient / kernels / total, ' +
+    'the tfjs wasm backend on one thread, the machine shared with other work):', '');
+  for (const m of ms) {
+    const med = (key: string) => fmt(medianOf(s.records.map((r) => r.methods[m]?.[key]).filter((v): v is number => v !== undefined)), 1);
+    lines.push(`- ${meta.titles[m] ?? m}: ${med('forwardMs')} / ${med('gradientsMs')} / ${med('mapsMs')} / ${med('ms')}`);
+  }
   for (const p of s.pairs) {
     const ta = meta.titles[p.a] ?? p.a, tb = meta.titles[p.b] ?? p.b;
     lines.push('', `Paired differences ${ta} − ${tb} (bootstrap 95 % interval, clips resampled as pairs):`, '',

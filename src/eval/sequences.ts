@@ -26,7 +26,10 @@ export interface ClipEvalOptions {
   onProgress?: (done: number, n: number) => void;
 }
 
-/** Per-clip values of one method: drop (%), increase (0/100), win (%), temporal (share), and, for correct clips, spatial ones. */
+/**
+ * Per-clip values of one method: drop (%), increase (0/100), win (%), temporal (share), the explanation's timings (ms),
+ * and, for correct clips, the spatial metrics.
+ */
 export type ClipMethodValues = Record<string, number>;
 
 export interface ClipRecord {
@@ -90,6 +93,7 @@ export async function evaluateClips(model: tf.LayersModel, o: ClipEvalOptions): 
         const v: ClipMethodValues = {
           drop: 100 * drops[m], increase: probs[m + 1] > y ? 100 : 0, win: 100 * wins[m],
           temporal: visible.reduce((s, t) => s + e.profile[t], 0), chance: visible.length / T,
+          ms: e.timings.total, forwardMs: e.timings.forward, gradientsMs: e.timings.gradients, mapsMs: e.timings.maps,
         };
         if (correct) {
           const per = visible.map((t) => frameMetrics(clip, t, e.heatmaps[t]));
