@@ -2,7 +2,7 @@
 // sequence method) on the clips' test split, written as JSON and as the Markdown section for docs/results.md.
 //
 //   node --import tsx scripts/eval-clips.ts --model models/convlstm-clips [--n 500] [--seed 20261126]
-//        [--methods gradcam,gradcam++] [--out docs/results/sequences]
+//        [--methods gradcam,gradcam++] [--layer convlstm] [--out docs/results/sequences]
 //
 // The seed defaults to EVAL_SEED (the seed of the model cards' accuracies; training draws its clips from seed 1
 // of the train split, and validates on seed 1001 of it). The test split holds out the MNIST writers of training.
@@ -20,7 +20,7 @@ const { values: a } = parseArgs({
   options: {
     model: { type: 'string', default: 'models/convlstm-clips' }, n: { type: 'string', default: '500' },
     seed: { type: 'string', default: String(EVAL_SEED) }, methods: { type: 'string', default: 'gradcam,gradcam++' },
-    out: { type: 'string', default: 'docs/results/sequences' },
+    out: { type: 'string', default: 'docs/results/sequences' }, layer: { type: 'string' },
   },
 });
 const n = Number(a.n), seed = Number(a.seed);
@@ -29,12 +29,12 @@ await useWasmBackend();
 const model = await loadLayersModel(a.model!);
 const t0 = Date.now();
 const records = await evaluateClips(model, {
-  split: 'test', n, seed, methods,
+  split: 'test', n, seed, methods, layer: a.layer,
   onProgress: (done) => { if (done % 50 === 0 || done === n) console.error(`${done}/${n} clips (${((Date.now() - t0) / 1000).toFixed(0)} s)`); },
 });
 const pairs: [MethodName, MethodName][] = methods.includes('gradcam++') && methods.includes('gradcam') ? [['gradcam++', 'gradcam']] : [];
 const summary = summarizeClips(records, methods, pairs);
-const command = `node --import tsx scripts/eval-clips.ts --model ${a.model} --n ${n} --seed ${seed} --methods ${methods.join(',')}`;
+const command = `node --import tsx scripts/eval-clips.ts --model ${a.model} --n ${n} --seed ${seed} --methods ${methods.join(',')}${a.layer ? ` --layer ${a.layer}` : ''}`;
 const titles = Object.fromEntries(methods.map((m) => [m, getMethod(m).title]));
 const md = clipsMarkdown(summary, { model: path.basename(a.model!), split: 'test', seed, command, titles });
 mkdirSync(path.dirname(a.out!), { recursive: true });

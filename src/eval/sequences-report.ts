@@ -61,7 +61,7 @@ export function clipsMarkdown(s: ClipSummary, meta: { model: string; split: stri
   const ms = Object.keys(s.methods) as MethodName[];
   const lines = [
     '## Sequences (ConvLSTM)', '',
-    `Model \`${meta.model}\`; ${s.n} clips of the ${meta.split} split (held-out writers), seed ${meta.seed}; ` +
+    `Model \`${meta.model}\`, target layer \`${s.records[0]?.layer ?? '–'}\`; ${s.n} clips of the ${meta.split} split (held-out writers), seed ${meta.seed}; ` +
     `accuracy on them ${(100 * s.accuracy).toFixed(1)} % (${s.correct} / ${s.n}). c = the top-1 prediction. ` +
     'Faithfulness and the temporal share over all clips; the spatial metrics over the correctly classified clips, per frame where the ' +
     `target is visible (the frame's heatmap min-max normalised within the frame), averaged per clip. A map spread evenly over time ` +

@@ -23,6 +23,8 @@ export interface ClipEvalOptions {
   n: number;
   seed: number;
   methods: readonly MethodName[];
+  /** The target layer (default: explainSequence's, the last ConvLSTM2D). */
+  layer?: string;
   onProgress?: (done: number, n: number) => void;
 }
 
@@ -33,6 +35,8 @@ export interface ClipEvalOptions {
 export type ClipMethodValues = Record<string, number>;
 
 export interface ClipRecord {
+  /** The explained layer. */
+  layer: string;
   index: number; label: number; predicted: number; correct: boolean; y: number;
   visibleFrames: number; frames: number;
   methods: Partial<Record<MethodName, ClipMethodValues>>;
@@ -77,7 +81,7 @@ export async function evaluateClips(model: tf.LayersModel, o: ClipEvalOptions): 
     const x = tf.tensor4d(clip.frames, [T, S, S, 3]);
     try {
       const ex: SequenceExplanation[] = [];
-      for (const method of o.methods) ex.push(await explainSequence(model, x, { method, target: ex[0]?.classIndex ?? 'top' }));
+      for (const method of o.methods) ex.push(await explainSequence(model, x, { method, layer: o.layer, target: ex[0]?.classIndex ?? 'top' }));
       const c = ex[0].classIndex;
       const probs = tf.tidy(() => {
         const es = ex.map((e) => tf.mul(x, tf.tensor4d(concat(e.heatmaps), [T, S, S, 1])));
@@ -88,7 +92,7 @@ export async function evaluateClips(model: tf.LayersModel, o: ClipEvalOptions): 
       const wins = winShares(drops);
       const visible = clip.visible.map((v, t) => (v ? t : -1)).filter((t) => t >= 0);
       const correct = c === clip.label;
-      const rec: ClipRecord = { index: i, label: clip.label, predicted: c, correct, y, visibleFrames: visible.length, frames: T, methods: {} };
+      const rec: ClipRecord = { layer: ex[0].layer, index: i, label: clip.label, predicted: c, correct, y, visibleFrames: visible.length, frames: T, methods: {} };
       ex.forEach((e, m) => {
         const v: ClipMethodValues = {
           drop: 100 * drops[m], increase: probs[m + 1] > y ? 100 : 0, win: 100 * wins[m],
