@@ -26,6 +26,9 @@ export interface ClipEvalOptions {
   /** The target layer (default: explainSequence's, the last ConvLSTM2D). */
   layer?: string;
   onProgress?: (done: number, n: number) => void;
+  /** Called with the first `figures` correctly classified clips and their explanations (for a figure). */
+  onFigure?: (clip: Clip, ex: readonly SequenceExplanation[]) => Promise<void> | void;
+  figures?: number;
 }
 
 /**
@@ -75,6 +78,7 @@ function probabilitiesOf(model: tf.LayersModel, batch: tf.Tensor, c: number): nu
 
 export async function evaluateClips(model: tf.LayersModel, o: ClipEvalOptions): Promise<ClipRecord[]> {
   const records: ClipRecord[] = [];
+  let figured = 0;
   const [, T, S] = model.inputs[0].shape as number[];
   for (let i = 0; i < o.n; i++) {
     const clip = generateClip({ split: o.split, seed: o.seed, frames: T, size: S }, i);
@@ -106,6 +110,7 @@ export async function evaluateClips(model: tf.LayersModel, o: ClipEvalOptions): 
         rec.methods[e.method] = v;
       });
       records.push(rec);
+      if (correct && o.onFigure && figured < (o.figures ?? 0)) { figured++; await o.onFigure(clip, ex); }
     } finally {
       x.dispose();
     }
