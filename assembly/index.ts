@@ -12,6 +12,7 @@ export { channelPlanes, normalizePlanes } from './scorecam';
 export { fuseMaps } from './fusion';
 export { weightedSum, reluNormalize } from './combine';
 export { resizeBilinear } from './resize';
+export { resizeFrames, frameProfile } from './frames';
 export { colormap, overlay, explanationMap } from './colormap';
 
 /** First free byte of the memory (after the static data): where the host may start its regions. */

@@ -36,12 +36,12 @@ const SHOWN_CANDIDATES = 12;
 /** `layer` names no layer (or graph node) usable as a target. `candidates` lists the ones that are. */
 export class UnknownLayerError extends GradCamError {
   readonly candidates: string[];
-  constructor(name: string, candidates: string[]) {
+  constructor(name: string, candidates: string[], kind = 'Layers with a 4-D spatial output') {
     const shown = candidates.length > SHOWN_CANDIDATES
       ? `${candidates.slice(-SHOWN_CANDIDATES).join(', ')} (the last ${SHOWN_CANDIDATES} of ${candidates.length}; ` +
         'error.candidates lists all)'
       : candidates.length ? candidates.join(', ') : '(none)';
-    super('UNKNOWN_LAYER', `No usable target layer named "${name}". Layers with a 4-D spatial output: ${shown}.`);
+    super('UNKNOWN_LAYER', `No usable target layer named "${name}". ${kind}: ${shown}.`);
     this.candidates = candidates;
   }
 }

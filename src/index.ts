@@ -8,6 +8,8 @@ export type {
   Explanation, ExplainOptions, ExplainerOptions, ExplainRequest, ImageExplanations, OutputSize, PassOptions, Prediction,
   TargetFunction,
 } from './explainer.js';
+export { explainSequence, SEQUENCE_METHOD_NAMES, sequenceCandidates } from './sequence/index.js';
+export type { ClipInput, SequenceExplanation, SequenceOptions } from './sequence/index.js';
 export { overlay, colorize, explanationMap, toRgba } from './render.js';
 export type { OverlayOptions } from './render.js';
 export { METHODS, METHOD_NAMES, getMethod } from './methods/registry.js';

@@ -110,6 +110,19 @@ export interface KernelOps {
   resizeBilinear(src: Float32Array, h: number, w: number, dst: Float32Array, H: number, W: number): void;
 
   /**
+   * Sequences: T frames of h x w (src[t*h*w + p]) each resized as resizeBilinear to H x W (dst[t*H*W + q]).
+   * (The channel weights over time are the image kernels with Z = T*h*w positions: see src/sequence/.)
+   */
+  resizeFrames(src: Float32Array, T: number, h: number, w: number, dst: Float32Array, H: number, W: number): void;
+
+  /**
+   * Sequences: the per-frame importance of a non-negative map of T frames of n floats:
+   * out[t] = sum_p x[t*n + p] / sum_{t',p} x[t'*n + p] (sums to 1); all zeros where the total is not > 0.
+   * Float64 sums in ascending order in both kinds: identical float32 results.
+   */
+  frameProfile(x: Float32Array, T: number, n: number, out: Float32Array): void;
+
+  /**
    * Heatmap over an image: out = (1 - alpha) * rgb + alpha * jet(heat), per pixel, RGBA bytes
    * (n pixels, 4 bytes each; out alpha channel = 255). jet = OpenCV COLORMAP_JET. alpha in [0, 1].
    * Computed in float32, rounded half to even (as cv2.addWeighted), clamped to 0..255: 'wasm' and 'js'

@@ -46,6 +46,8 @@ export const KERNEL_TABLE = {
   weightedSum: { params: 'a:f32[Z*K] w:f32[K] Z:int>=1 K:int>=1 out:f32[Z]' },
   reluNormalize: { params: 'x:f32[n] n:int>=0', host: ['eps'] },
   resizeBilinear: { params: 'src:f32[h*w] h:int>=1 w:int>=1 dst:f32[H*W] H:int>=1 W:int>=1' },
+  resizeFrames: { params: 'src:f32[T*h*w] T:int>=1 h:int>=1 w:int>=1 dst:f32[T*H*W] H:int>=1 W:int>=1' },
+  frameProfile: { params: 'x:f32[T*n] T:int>=1 n:int>=1 out:f32[T]' },
   overlay: { params: 'rgba:u8[4*n] heat:f32[n] n:int>=0 alpha:unit out:u8[4*n]', host: ['lut'] },
   colormap: { params: 'heat:f32[n] n:int>=0 out:u8[4*n]', host: ['lut'] },
   explanationMap: { params: 'img:f32[n*C] heat:f32[n] n:int>=0 C:int>=1 out:f32[n*C]' },

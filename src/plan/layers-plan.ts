@@ -36,7 +36,7 @@ export function layersCandidates(model: tf.LayersModel): string[] {
  * - BatchNormalization with scale: false runs as explicit ops, because tfjs's FusedBatchNorm gradient
  *   fails on its undefined scale (platform-facts: all of Keras InceptionV3).
  */
-function makeOverride(fusedOutputLayer: tf.layers.Layer | null): LayerOverride {
+export function makeOverride(fusedOutputLayer: tf.layers.Layer | null): LayerOverride {
   const linear = (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
   return (layer, inputs) => {
     if (layer === fusedOutputLayer) {
@@ -66,6 +66,18 @@ function makeOverride(fusedOutputLayer: tf.layers.Layer | null): LayerOverride {
   };
 }
 
+/**
+ * The logits of a model output: skip a final softmax/sigmoid Activation layer, or run a fused one linearly
+ * (`fused`: the layer to run with a linear activation, see makeOverride). Also used by src/sequence/.
+ */
+export function logitsOf(out: SymTensor): { logits: SymTensor; outputActivation: OutputActivation; fused: tf.layers.Layer | null } {
+  const outLayer = out.sourceLayer;
+  const outAct = outLayer.getClassName() === 'Softmax' ? 'softmax' : activationName(outLayer);
+  if (!outAct || !SQUASH.has(outAct)) return { logits: out, outputActivation: 'linear', fused: null };
+  const separate = outLayer.getClassName() === 'Activation' || outLayer.getClassName() === 'Softmax';
+  return { logits: separate ? out.inputs[0] : out, outputActivation: outAct as OutputActivation, fused: separate ? null : outLayer };
+}
+
 export function makeLayersPlan(model: tf.LayersModel, layerName?: string): Plan {
   const graph = buildGraph(model);
   const out = graph.output;
@@ -74,18 +86,7 @@ export function makeLayersPlan(model: tf.LayersModel, layerName?: string): Plan 
       'explanations need class scores of shape [batch, classes].');
   }
   const numClasses = out.shape[1];
-
-  // The logits: skip a final softmax/sigmoid Activation layer, or run a fused one linearly.
-  let logits = out;
-  let outputActivation: OutputActivation = 'linear';
-  let fused: tf.layers.Layer | null = null;
-  const outLayer = out.sourceLayer;
-  const outAct = outLayer.getClassName() === 'Softmax' ? 'softmax' : activationName(outLayer);
-  if (outAct && SQUASH.has(outAct)) {
-    outputActivation = outAct as OutputActivation;
-    if (outLayer.getClassName() === 'Activation' || outLayer.getClassName() === 'Softmax') logits = out.inputs[0];
-    else fused = outLayer;
-  }
+  const { logits, outputActivation, fused } = logitsOf(out);
 
   const candidates = candidateTensors(graph);
   const names = [...new Set(candidates.map((t) => t.sourceLayer.name))];

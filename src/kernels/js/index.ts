@@ -14,6 +14,7 @@ import { channelPlanes, normalizePlanes } from './scorecam.js';
 import { fuseMaps } from './fusion.js';
 import { weightedSum, reluNormalize } from './combine.js';
 import { resizeBilinear } from './resize.js';
+import { resizeFrames, frameProfile } from './frames.js';
 import { colormap, overlay, explanationMap } from './colormap.js';
 
 export { JET_LUT, jetLut, jetIndex, roundHalfEven } from './colormap.js';
@@ -25,7 +26,7 @@ export { eigenStartVector } from './eigencam.js';
 export const twins: KernelOps = {
   camWeights, gradcamWeights, gradcamppWeights, xgradcamWeights, hirescamMap, gradcamElementwiseMap, layercamMap,
   eigencamMap, smoothgradcamppAccumulate, smoothgradcamppWeights, channelPlanes, normalizePlanes, fuseMaps,
-  weightedSum, reluNormalize, resizeBilinear, overlay, colormap, explanationMap,
+  weightedSum, reluNormalize, resizeBilinear, resizeFrames, frameProfile, overlay, colormap, explanationMap,
 };
 
 /**
