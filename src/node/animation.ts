@@ -177,28 +177,33 @@ export function encodeGif(frames: readonly RgbaImage[], o: { delayMs?: number } 
   return gif.bytes();
 }
 
-export interface WrittenFigure { file: string; kind: 'gif' | 'png'; width: number; height: number; frames: number; delayMs?: number }
+export interface SequenceFigure { kind: 'gif' | 'png'; bytes: Uint8Array; width: number; height: number; frames: number; delayMs?: number }
 
-/**
- * Writes the figure of a sequence explanation by the file's extension: .gif the animation
- * (sequencePanels + encodeGif), .png the still sheet (sequenceSheet). Creates the folder.
- */
-export async function writeSequenceFigure(file: string, frames: readonly RgbaImage[], maps: SequenceMaps,
-  o: SequenceFigureOptions = {}): Promise<WrittenFigure> {
-  const ext = path.extname(file).toLowerCase();
-  if (ext !== '.gif' && ext !== '.png') throw new InvalidInputError(`A sequence figure is a .gif (animated) or a .png (still sheet); got "${file}".`);
-  let bytes: Uint8Array, fig: WrittenFigure;
-  if (ext === '.gif') {
+/** The figure's file bytes: 'gif' the animation (sequencePanels + encodeGif), 'png' the still sheet (sequenceSheet). */
+export async function sequenceFigure(kind: 'gif' | 'png', frames: readonly RgbaImage[], maps: SequenceMaps,
+  o: SequenceFigureOptions = {}): Promise<SequenceFigure> {
+  if (kind === 'gif') {
     const panels = await sequencePanels(frames, maps, o);
     const delayMs = o.delayMs ?? CLIP_FRAME_DELAY_MS;
-    bytes = encodeGif(panels, { delayMs });
-    fig = { file, kind: 'gif', width: panels[0]!.width, height: panels[0]!.height, frames: panels.length, delayMs };
-  } else {
-    const sheet = await sequenceSheet(frames, maps, o);
-    bytes = encodePng(sheet);
-    fig = { file, kind: 'png', width: sheet.width, height: sheet.height, frames: 1 };
+    return { kind, bytes: encodeGif(panels, { delayMs }), width: panels[0]!.width, height: panels[0]!.height, frames: panels.length, delayMs };
   }
+  if (kind !== 'png') throw new InvalidInputError(`A sequence figure is 'gif' (animated) or 'png' (still sheet); got ${String(kind)}.`);
+  const sheet = await sequenceSheet(frames, maps, o);
+  return { kind, bytes: encodePng(sheet), width: sheet.width, height: sheet.height, frames: 1 };
+}
+
+/** The figure kind of a file name: .gif or .png (else an InvalidInputError). */
+export function figureKind(file: string): 'gif' | 'png' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext !== '.gif' && ext !== '.png') throw new InvalidInputError(`A sequence figure is a .gif (animated) or a .png (still sheet); got "${file}".`);
+  return ext === '.gif' ? 'gif' : 'png';
+}
+
+/** Writes the figure by the file's extension (.gif the animation, .png the still sheet); creates the folder. */
+export async function writeSequenceFigure(file: string, frames: readonly RgbaImage[], maps: SequenceMaps,
+  o: SequenceFigureOptions = {}): Promise<SequenceFigure> {
+  const fig = await sequenceFigure(figureKind(file), frames, maps, o);
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, bytes);
+  writeFileSync(file, fig.bytes);
   return fig;
 }
