@@ -2,7 +2,8 @@
  * Builds the browser demo into one static folder (default dist/demo/, git-ignored): demo/app.ts bundled by
  * esbuild with the library and tfjs inside, the page, the tfjs-backend-wasm binaries (served next to
  * app.js, where src/browser.ts looks for them), the models (models/<name>/ + models/index.json) and the
- * sample scenes (samples/*.png + samples.json). Nothing is fetched from anywhere else.
+ * sample scenes (samples/*.png + samples.json) and clips (samples/clips/*.gif + clips.json). Nothing is fetched
+ * from anywhere else.
  */
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -58,6 +59,11 @@ export async function buildDemo(o: { models: DemoModel[]; out?: string; minify?:
       cpSync(path.join(SAMPLES_DIR, f), path.join(out, 'samples', f));
       if (!f.endsWith('.json')) samples++;
     }
+  }
+  const clips = path.join(SAMPLES_DIR, 'clips');
+  if (existsSync(clips)) {
+    mkdirSync(path.join(out, 'samples', 'clips'), { recursive: true });
+    for (const f of readdirSync(clips).filter((f) => /\.(gif|json)$/i.test(f))) cpSync(path.join(clips, f), path.join(out, 'samples', 'clips', f));
   }
   return { out, ms: performance.now() - t0, bytes: dirBytes(out), models: o.models.map((m) => m.name), samples };
 }
