@@ -22,6 +22,7 @@ import { runHead } from '../plan/pass.js';
 import { checkModel, type BodyResult, type Plan } from '../plan/plan.js';
 import { clipSize, toClipBatch, type ClipInput } from './clip.js';
 import { reserveSequence, sequenceMap } from './maps.js';
+import { withCorrectUnpackGrad } from './unpack-grad.js';
 import { makeSequencePlan, type SequencePlan } from './plan.js';
 
 export interface SequenceOptions {
@@ -168,7 +169,7 @@ export async function explainSequence(model: tf.LayersModel, clip: ClipInput, op
       'Check the pixel range and the preprocessing.');
     let score = logits ? logits[c] : NaN;
     if (gradients) {
-      const res = gradientInto(asPlan, asBody, c, r.g);
+      const res = withCorrectUnpackGrad(() => gradientInto(asPlan, asBody, c, r.g));
       logits = res.logits;
       score = res.score;
     }
