@@ -13,6 +13,8 @@ import { decodeGif } from '../src/clip-gif.js';
 import { CLIP_FRAME_DELAY_MS, DEFAULT_METHOD } from '../src/constants.js';
 import { className, inputRangeOf, preprocessFor, type ModelCardLike } from '../src/card.js';
 
+export { isClipModel } from './model-kind.js';
+
 export interface ClipModelEntry { name: string; card?: ModelCardLike }
 export interface ClipSample { file: string; label?: number; visible?: boolean[] }
 
@@ -21,12 +23,6 @@ export interface ClipResult {
   clip: string; model: string; method: MethodName; layer: string; classIndex: number; probability: number;
   frames: number; width: number; height: number; camHeight: number; camWidth: number;
   profile: number[]; heatmapMax: number[]; timings: Record<string, number>;
-}
-
-/** A clip model: its card's inputShape is [T, H, W, C]. */
-export function isClipModel(m: { card?: ModelCardLike }): boolean {
-  const s = (m.card as { inputShape?: unknown } | undefined)?.inputShape;
-  return Array.isArray(s) && s.length === 4;
 }
 
 type Enqueue = <T>(what: string, job: () => Promise<T>) => Promise<T>;

@@ -265,6 +265,7 @@ cli('user errors: one line on stderr, exit 1 (bad input) or 2 (command line), no
     ['mixed sizes', ['--clip', mixed, '--model', modelDir], 1, /must have one size: f5\.png is 32x32, f0\.png is 64x64/],
     ['not a gif', ['--clip', notGif, '--model', modelDir], 1, /text\.gif is not a GIF/],
     ['an image model', ['--clip', gif, '--model', image], 1, /takes inputs \[\d+, \d+, 3\], not clips \[T, H, W, C\]: explain its images with --image/],
+    ['a clip model given an image', ['--model', modelDir, '--sample', 'test-single-0-digit4'], 1, /convlstm-tiny is a clip model \(input \[T, H, W, C\] = \[10, 64, 64, 3\]\): explain a clip with --clip/],
     ['two methods', ['--clip', gif, '--model', modelDir, '--method', 'gradcam,gradcam++'], 2, /give one --method/],
     ['a multi-pass method', ['--clip', gif, '--model', modelDir, '--method', 'scorecam'], 1, /not available for sequences/],
     ['--out .jpg', ['--clip', gif, '--model', modelDir, '--out', 'x.jpg'], 2, /--out must name a \.gif .* or a \.png/],

@@ -10,8 +10,8 @@
  * writeSequenceFigure('clip.gif', clip.frames, e);   // or 'clip.png' for the still sheet
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import gifenc from 'gifenc';
 import { CLIP_FRAME_DELAY_MS, DEFAULT_OVERLAY_ALPHA } from '../constants.js';
 import { InvalidInputError } from '../errors.js';
 import { overlay } from '../render.js';
@@ -38,6 +38,15 @@ export interface SequenceFigureOptions {
   /** GIF frame delay in ms (default CLIP_FRAME_DELAY_MS). */
   delayMs?: number;
 }
+
+/** The part of gifenc@1 (MIT, CommonJS, no type declarations) used here. */
+type Palette = number[][];
+interface Gifenc {
+  GIFEncoder(): { writeFrame(index: Uint8Array, w: number, h: number, o: { palette: Palette; delay: number; repeat: number }): void; finish(): void; bytes(): Uint8Array };
+  quantize(rgba: Uint8ClampedArray, maxColors: number, o: { format: 'rgb444' | 'rgb565' }): Palette;
+  applyPalette(rgba: Uint8ClampedArray, palette: Palette): Uint8Array;
+}
+const gifenc = createRequire(import.meta.url)('gifenc') as Gifenc;
 
 const WHITE = [255, 255, 255] as const, BAR = [150, 150, 150] as const, CURRENT = [10, 102, 194] as const;
 const TRUTH = [46, 160, 67] as const, AXIS = [60, 60, 60] as const;
