@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withInputShape } from './model-kind.js';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const DEMO_OUT = path.join(ROOT, 'dist', 'demo');
@@ -48,7 +49,8 @@ export async function buildDemo(o: { models: DemoModel[]; out?: string; minify?:
   const index = [];
   for (const m of o.models) {
     copyModel(m, path.join(out, 'models', m.name));
-    index.push({ name: m.name, card: m.card });
+    // the page tells clip models from image models by the card's inputShape: from model.json when the card lacks it
+    index.push({ name: m.name, card: withInputShape(m.card, JSON.parse(readFileSync(path.join(m.dir, 'model.json'), 'utf8'))) });
   }
   mkdirSync(path.join(out, 'models'), { recursive: true });
   writeFileSync(path.join(out, 'models', 'index.json'), JSON.stringify(index, null, 1));

@@ -18,7 +18,7 @@ import {
 import { buildDemo, type DemoModel } from '../demo/build.js';
 import { serve } from '../demo/serve.js';
 import { ensureStandin } from './make-standin.js';
-import { isClipModel } from '../demo/model-kind.js';
+import { isClipModel, withInputShape } from '../demo/model-kind.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const SAMPLES = path.join(ROOT, 'demo', 'samples');
@@ -81,7 +81,7 @@ async function clipFigures(model: DemoModel): Promise<void> {
 async function figures(): Promise<number> {
   const scale = Number(values.scale);
   if (!Number.isInteger(scale) || scale < 1 || scale > 16) throw new UsageError(`--scale must be an integer 1..16, got ${values.scale}`);
-  const models = await pickModels();
+  const models = (await pickModels()).map((m) => ({ ...m, card: withInputShape(m.card, JSON.parse(readFileSync(path.join(m.dir, 'model.json'), 'utf8'))) }));
   const clipModel = models.find(isClipModel);
   const model = models.find((m) => !isClipModel(m));
   if (!model) {
