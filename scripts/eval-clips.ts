@@ -2,7 +2,9 @@
 // sequence method) on the clips' test split, written as JSON and as the Markdown section for docs/results.md.
 //
 //   node --import tsx scripts/eval-clips.ts --model models/convlstm-clips [--n 500] [--seed 20261126]
-//        [--methods gradcam,gradcam++] [--layer convlstm] [--out docs/results/sequences]
+//        [--methods gradcam,gradcam++] [--layer convlstm] [--out docs/results/sequences] [--records]
+//
+// Writes <out>.md and <out>.json (the summary; with --records also every clip's values).
 //
 // The seed defaults to EVAL_SEED (the seed of the model cards' accuracies; training draws its clips from seed 1
 // of the train split, and validates on seed 1001 of it). The test split holds out the MNIST writers of training.
@@ -20,7 +22,7 @@ const { values: a } = parseArgs({
   options: {
     model: { type: 'string', default: 'models/convlstm-clips' }, n: { type: 'string', default: '500' },
     seed: { type: 'string', default: String(EVAL_SEED) }, methods: { type: 'string', default: 'gradcam,gradcam++' },
-    out: { type: 'string', default: 'docs/results/sequences' }, layer: { type: 'string' },
+    out: { type: 'string', default: 'docs/results/sequences' }, layer: { type: 'string' }, records: { type: 'boolean', default: false },
   },
 });
 const n = Number(a.n), seed = Number(a.seed);
@@ -38,7 +40,7 @@ const command = `node --import tsx scripts/eval-clips.ts --model ${a.model} --n 
 const titles = Object.fromEntries(methods.map((m) => [m, getMethod(m).title]));
 const md = clipsMarkdown(summary, { model: path.basename(a.model!), split: 'test', seed, command, titles });
 mkdirSync(path.dirname(a.out!), { recursive: true });
-writeFileSync(`${a.out}.json`, JSON.stringify({ command, model: a.model, seed, n, methods, summary: { ...summary, records: undefined }, records, seconds: (Date.now() - t0) / 1000 }, null, 1) + '\n');
+writeFileSync(`${a.out}.json`, JSON.stringify({ command, model: a.model, seed, n, methods, summary: { ...summary, records: undefined }, ...(a.records ? { records } : {}), seconds: (Date.now() - t0) / 1000 }, null, 1) + '\n');
 writeFileSync(`${a.out}.md`, md);
 console.log(md);
 model.dispose();

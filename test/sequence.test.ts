@@ -212,6 +212,7 @@ test('bad input: typed errors that say what to do, and no leaked tensor on any e
   await typed('class out of range', () => explainSequence(model, clip, { target: 4 }), ClassIndexError, /0\.\.3/);
   await typed('target as a string', () => explainSequence(model, clip, { target: '2' as never }), InvalidInputError, /class index/);
   await typed('bad outputSize', () => explainSequence(model, clip, { outputSize: [0, 4] }), InvalidInputError, /outputSize/);
+  await typed('heatmaps too large over the clip', () => explainSequence(model, clip, { outputSize: [8192, 4096] }), InvalidInputError, /5 heatmaps of 4096 x 8192.*smaller outputSize/);
   await typed('labels of the wrong length', () => explainSequence(model, clip, { labels: ['a'] }), InvalidInputError, /4 classes/);
   await typed('options not an object', () => explainSequence(model, clip, 3 as never), InvalidInputError, /object of options/);
   await typed('a layer list', () => explainSequence(model, clip, { layer: ['convlstm'] as never }), InvalidInputError, /one/);

@@ -58,8 +58,8 @@ function targetMask(clip: Clip, t: number): Uint8Array {
   return m;
 }
 
-/** Spatial metrics of one visible frame's heatmap. */
-function frameMetrics(clip: Clip, t: number, heat: Float32Array): Record<string, number> {
+/** Spatial metrics of one visible frame's heatmap (min-max normalised within the frame first). */
+export function frameMetrics(clip: Clip, t: number, heat: Float32Array): Record<string, number> {
   const S = clip.size;
   const boxes = clip.targets.map((i) => i.boxes[t]).filter((b): b is Box => b != null);
   const region = boxesMask(boxes, S, S), mask = targetMask(clip, t), map = normalised(heat);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from '../backend/index.js';
-import { DEFAULT_METHOD } from '../constants.js';
+import { DEFAULT_METHOD, MAX_OUTPUT_PIXELS } from '../constants.js';
 import { BackendError, ClassIndexError, InvalidInputError, MethodNotApplicableError, UnknownMethodError } from '../errors.js';
 import { probabilities } from '../explainer.js';
 import type { Preprocess } from '../image.js';
@@ -34,7 +34,7 @@ export interface SequenceOptions {
   target?: number | 'top';
   /** Class names, one per class: the result carries `label` (default: labels found next to the model). */
   labels?: readonly string[];
-  /** Size of each heatmap frame; default the clip's frame size. */
+  /** Size of each heatmap frame; default the clip's frame size. At most MAX_OUTPUT_PIXELS over all frames (T x H x W). */
   outputSize?: OutputSize;
   /** Applied to the float32 frames [T, H, W, C] before the model (default none). */
   preprocess?: Preprocess;
@@ -137,6 +137,11 @@ export async function explainSequence(model: tf.LayersModel, clip: ClipInput, op
   const labels = checkLabels(options.labels ?? labelsOf(model), plan.numClasses);
   const size = clipSize(clip);
   const out = sizeOf(options.outputSize, size);
+  if (size.frames * out.height * out.width > MAX_OUTPUT_PIXELS) {
+    throw new InvalidInputError(`The clip's ${size.frames} heatmaps of ${out.width} x ${out.height} would hold ` +
+      `${size.frames * out.height * out.width} pixels, more than the ${MAX_OUTPUT_PIXELS} (8192 x 8192) a call may produce; ` +
+      'pass a smaller outputSize and upscale the heatmaps.');
+  }
 
   await tf.ready();
   if (options.backend === 'wasm' && tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) {
