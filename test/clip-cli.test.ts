@@ -266,6 +266,7 @@ cli('user errors: one line on stderr, exit 1 (bad input) or 2 (command line), no
     ['not a gif', ['--clip', notGif, '--model', modelDir], 1, /text\.gif is not a GIF/],
     ['an image model', ['--clip', gif, '--model', image], 1, /takes inputs \[\d+, \d+, 3\], not clips \[T, H, W, C\]: explain its images with --image/],
     ['a clip model given an image', ['--model', modelDir, '--sample', 'test-single-0-digit4'], 1, /convlstm-tiny is a clip model \(input \[T, H, W, C\] = \[10, 64, 64, 3\]\): explain a clip with --clip/],
+    ['unknown sample', ['--sample', 'clip-99'], 1, /No sample named "clip-99"; the samples are: test-.*; the sample clips are: clip-0-/],
     ['two methods', ['--clip', gif, '--model', modelDir, '--method', 'gradcam,gradcam++'], 2, /give one --method/],
     ['a multi-pass method', ['--clip', gif, '--model', modelDir, '--method', 'scorecam'], 1, /not available for sequences/],
     ['--out .jpg', ['--clip', gif, '--model', modelDir, '--out', 'x.jpg'], 2, /--out must name a \.gif .* or a \.png/],
@@ -285,6 +286,18 @@ cli(`no --model: the bundled ${CLIP_MODEL} when it is installed, else a usage er
   } else {
     oneLineError(r, 2, /--model is required: the bundled clip model convlstm-clips is not installed/, 'no clip model');
   }
+});
+
+cli('the clip example of explain --help runs as written (with --model added when convlstm-clips is not installed)', async () => {
+  const help = (await inProcess('explain', '--help')).out;
+  for (const s of clipSamples()) assert.ok(help.includes(s.file.replace('.gif', '')), `--help lists the sample clip ${s.file}`);
+  const example = /^Clip example.*:\n\s+gradcam-wasm (explain .*)$/m.exec(help);
+  assert.ok(example, 'a clip example in explain --help');
+  const args = example![1]!.split(/\s+/);
+  if (!builtinModels().some((m) => m.name === CLIP_MODEL)) args.push('--model', modelDir);
+  const r = run(...args); // cwd: the temp folder
+  assert.is(r.code, 0, r.err);
+  assert.is(readClip(path.join(tmp, 'clip.gif')).frames.length, T, 'the example wrote clip.gif');
 });
 
 cli.after(() => rmSync(tmp, { recursive: true, force: true }));

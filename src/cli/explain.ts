@@ -8,6 +8,7 @@ import { DEFAULT_METHOD, DEFAULT_OVERLAY_ALPHA } from '../constants.js';
 import { METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
 import { INPUT_RANGES, parseClass } from '../card.js';
 import { UsageError, runCommand } from './errors.js';
+import { InvalidInputError } from '../errors.js';
 import { sampleNames } from '../node/samples.js';
 import { clipSampleNames } from '../node/clip-samples.js';
 import type { Command } from './types.js';
@@ -55,9 +56,10 @@ Options:
   -h, --help         this help
 
 Exit codes: 0 done, 1 the explanation failed (message on stderr), 2 a mistake in the command line.
-Examples:
+Example:
   gradcam-wasm explain --model vgg16-digits --sample ${SAMPLES.find((n) => n.startsWith('test-multi')) ?? 'test-multi-0-digit3'} --method all --out fig.png
-  gradcam-wasm explain --sample ${CLIP_SAMPLES[0] ?? 'clip-0-digit0'} --method gradcam++ --out clip.gif`;
+Clip example (with the bundled clip model convlstm-clips, else add --model <clip model>):
+  gradcam-wasm explain --sample ${CLIP_SAMPLES[1] ?? CLIP_SAMPLES[0] ?? 'clip-1-digit9'} --method gradcam++ --out clip.gif`;
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -90,7 +92,12 @@ export const explainCommand: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const alpha = values.alpha == null ? DEFAULT_OVERLAY_ALPHA : Number(values.alpha);
     if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be a number in [0,1], got "${values.alpha}"`);
-    if (values.clip != null || (values.sample != null && CLIP_SAMPLES.includes(values.sample.replace(/\.gif$/, '')))) {
+    const sample = values.sample?.replace(/\.(png|gif)$/, '');
+    if (sample != null && !SAMPLES.includes(sample) && !CLIP_SAMPLES.includes(sample)) {
+      throw new InvalidInputError(`No sample named "${values.sample}"; the samples are: ${SAMPLES.join(', ') || '(none installed)'}; ` +
+        `the sample clips are: ${CLIP_SAMPLES.join(', ') || '(none installed)'}.`);
+    }
+    if (values.clip != null || (sample != null && CLIP_SAMPLES.includes(sample))) {
       if (values.image != null) throw new UsageError(`give --image or ${values.clip != null ? '--clip' : 'a sample clip'}, not both`);
       return (await import('./explain-clip.js')).explainClip({ ...values, alpha });
     }
