@@ -3,6 +3,7 @@
  * heatmap, explanation map E = heatmap x image), the top-5 classes and the time each step took.
  * Bundled by demo/build.ts (esbuild) into dist/demo/app.js; everything is served from that folder.
  *
+ * A clip model in the bundle (card inputShape [T, H, W, C]) gets its own section (./clips.ts).
  * For tests, window.gradcamDemo exposes the state and the last result (heatmaps as plain arrays).
  */
 import {
@@ -12,6 +13,7 @@ import {
 } from '../src/browser.js';
 import '../src/models/normalization.js'; // registers the Normalization layer some of our backbones use
 import { className, inputRangeOf, preprocessFor, type InputRange, type ModelCardLike } from '../src/card.js';
+import { createClipPlayer, isClipModel } from './clips.js';
 
 interface BundledModel { name: string; card?: ModelCardLike }
 interface Sample { file: string; label?: number; split?: string }
@@ -53,6 +55,8 @@ const state = {
   classIndex: undefined as number | undefined,
   last: null as DemoResult | null,
   error: null as string | null,
+  /** The clip section is set up (or there is no clip model). */
+  clipsReady: false,
 };
 
 // One thing at a time: every action waits for the previous one.
@@ -77,6 +81,8 @@ function enqueue<T>(what: string, job: () => Promise<T>): Promise<T> {
   queue = run.catch(() => undefined);
   return run;
 }
+
+const clips = createClipPlayer(enqueue, (text) => status(text));
 
 function status(text: string, error = false): void {
   const s = $('status');
@@ -364,10 +370,12 @@ async function start(): Promise<void> {
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   $('backend').textContent = `tfjs ${tf.version.tfjs}, backend ${tf.getBackend()} (SIMD ${simd ? 'on' : 'off'}, ` +
     `${threads ? 'multi-threaded' : 'one thread'}); methods: ${METHODS.map((m) => m.title).join(', ')}.`;
-  const [models, samples] = await Promise.all([
+  let [models, samples] = await Promise.all([
     fetchJson<BundledModel[]>('models/index.json', []),
     fetchJson<{ samples: Sample[] }>('samples/samples.json', { samples: [] }),
   ]);
+  const clipModels = models.filter(isClipModel);
+  models = models.filter((m) => !isClipModel(m)); // the image section's models; clip models go to the clip section
   state.models = models;
   state.samples = samples.samples;
   $<HTMLSelectElement>('model-select').replaceChildren(...models.map((m) => el('option', { value: m.name, textContent: m.name })));
@@ -382,12 +390,14 @@ async function start(): Promise<void> {
   else status('No bundled model: load a tfjs layers model (model.json + weights) above.');
   state.ready = true;
   if (models.length && state.samples.length) await explainSample(state.samples[0]!.file);
+  if (clipModels.length) await clips.start(clipModels[0]!);
+  state.clipsReady = true;
 }
 
 declare global {
   interface Window { gradcamDemo: unknown }
 }
-window.gradcamDemo = { state, explainSample, explainClass, loadBundledModel, setLayer };
+window.gradcamDemo = { state, explainSample, explainClass, loadBundledModel, setLayer, clips };
 start().catch((e) => {
   state.error = e instanceof Error ? e.message : String(e);
   status(`The demo could not start: ${state.error}`, true);

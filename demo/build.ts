@@ -2,12 +2,14 @@
  * Builds the browser demo into one static folder (default dist/demo/, git-ignored): demo/app.ts bundled by
  * esbuild with the library and tfjs inside, the page, the tfjs-backend-wasm binaries (served next to
  * app.js, where src/browser.ts looks for them), the models (models/<name>/ + models/index.json) and the
- * sample scenes (samples/*.png + samples.json). Nothing is fetched from anywhere else.
+ * sample scenes (samples/*.png + samples.json) and clips (samples/clips/*.gif + clips.json). Nothing is fetched
+ * from anywhere else.
  */
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withInputShape } from './model-kind.js';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const DEMO_OUT = path.join(ROOT, 'dist', 'demo');
@@ -47,7 +49,8 @@ export async function buildDemo(o: { models: DemoModel[]; out?: string; minify?:
   const index = [];
   for (const m of o.models) {
     copyModel(m, path.join(out, 'models', m.name));
-    index.push({ name: m.name, card: m.card });
+    // the page tells clip models from image models by the card's inputShape: from model.json when the card lacks it
+    index.push({ name: m.name, card: withInputShape(m.card, JSON.parse(readFileSync(path.join(m.dir, 'model.json'), 'utf8'))) });
   }
   mkdirSync(path.join(out, 'models'), { recursive: true });
   writeFileSync(path.join(out, 'models', 'index.json'), JSON.stringify(index, null, 1));
@@ -58,6 +61,11 @@ export async function buildDemo(o: { models: DemoModel[]; out?: string; minify?:
       cpSync(path.join(SAMPLES_DIR, f), path.join(out, 'samples', f));
       if (!f.endsWith('.json')) samples++;
     }
+  }
+  const clips = path.join(SAMPLES_DIR, 'clips');
+  if (existsSync(clips)) {
+    mkdirSync(path.join(out, 'samples', 'clips'), { recursive: true });
+    for (const f of readdirSync(clips).filter((f) => /\.(gif|json)$/i.test(f))) cpSync(path.join(clips, f), path.join(out, 'samples', 'clips', f));
   }
   return { out, ms: performance.now() - t0, bytes: dirBytes(out), models: o.models.map((m) => m.name), samples };
 }

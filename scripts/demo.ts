@@ -1,6 +1,7 @@
 // npm run demo: explains the bundled sample scenes (demo/samples/) with a bundled model (models/<name>/)
 // using every method of the registry, prints the top classes, the explained class and the timings, and
-// writes the figures (input | CAM | Grad-CAM | Grad-CAM++ overlays) as PNG to artifacts/demo/.
+// writes the figures (input | CAM | Grad-CAM | Grad-CAM++ overlays) as PNG to artifacts/demo/; with a clip model
+// (models/convlstm-clips), the bundled clips too: artifacts/demo/<clip>.gif (frame | overlay, importance bars).
 // npm run demo -- --serve: builds the browser demo (dist/demo/) and serves it on 127.0.0.1.
 //
 //   node --import tsx scripts/demo.ts [--model <name|model.json>] [--out dir] [--scale 4] [--serve [--port n]]
@@ -17,6 +18,7 @@ import {
 import { buildDemo, type DemoModel } from '../demo/build.js';
 import { serve } from '../demo/serve.js';
 import { ensureStandin } from './make-standin.js';
+import { isClipModel, withInputShape } from '../demo/model-kind.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const SAMPLES = path.join(ROOT, 'demo', 'samples');
@@ -64,14 +66,32 @@ function samples(): { file: string; label?: number }[] {
   return existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().map((file) => ({ file })) : [];
 }
 
+/** The bundled clips explained over time by a clip model: one animated GIF each. */
+async function clipFigures(model: DemoModel): Promise<void> {
+  const { explainClip } = await import('../src/cli/explain-clip.js');
+  const { clipSamples } = await import('../src/node/clip-samples.js');
+  for (const c of clipSamples()) {
+    const out = path.join(values.out!, c.file);
+    console.log(`\n${c.file} (true class ${c.label}) with the clip model ${model.name}`);
+    const code = await explainClip({ model: path.join(model.dir, 'model.json'), sample: c.file, out, alpha: 0.5 });
+    if (code !== 0) throw new Error(`explaining ${c.file} failed`);
+  }
+}
+
 async function figures(): Promise<number> {
   const scale = Number(values.scale);
   if (!Number.isInteger(scale) || scale < 1 || scale > 16) throw new UsageError(`--scale must be an integer 1..16, got ${values.scale}`);
-  const [model] = await pickModels();
+  const models = (await pickModels()).map((m) => ({ ...m, card: withInputShape(m.card, JSON.parse(readFileSync(path.join(m.dir, 'model.json'), 'utf8'))) }));
+  const clipModel = models.find(isClipModel);
+  const model = models.find((m) => !isClipModel(m));
+  if (!model) {
+    await clipFigures(clipModel!);
+    return 0;
+  }
   const list = samples();
   if (list.length === 0) throw new UsageError('no samples in demo/samples/ (run: node --import tsx scripts/make-samples.ts)');
-  const session = await openSession(path.join(model!.dir, 'model.json'));
-  console.log(`model ${model!.name} (${rel(model!.dir)}): input ${session.loaded.card?.inputShape?.join('x') ?? '?'}, ` +
+  const session = await openSession(path.join(model.dir, 'model.json'));
+  console.log(`model ${model.name} (${rel(model.dir)}): input ${session.loaded.card?.inputShape?.join('x') ?? '?'}, ` +
     `input range ${session.range} (${session.rangeFrom}), target layer ${session.explainer.layer}; ` +
     `loaded in ${session.loaded.loadMs.toFixed(0)} ms, split in ${session.planMs.toFixed(0)} ms; tfjs backend wasm`);
   const totals: number[] = [];
@@ -96,6 +116,7 @@ async function figures(): Promise<number> {
   console.log(`\n${list.length} samples${labelled ? `, top-1 right on ${correct}/${labelled}` : ''}; explain time per image ` +
     `(all ${METHOD_NAMES.length} methods: one forward + one backward for the gradient methods, plus Score-CAM's masked passes and Smooth Grad-CAM++'s noisy copies): first ${totals[0]!.toFixed(1)} ms` +
     (warm.length ? `, then median ${warm[Math.floor(warm.length / 2)]!.toFixed(1)} ms` : '') + `. Figures in ${rel(values.out!)}/`);
+  if (clipModel) await clipFigures(clipModel);
   return 0;
 }
 

@@ -65,3 +65,11 @@ export const MAX_INPUT_MAGNITUDE = 1e15;
  * default (training reports its accuracies on it; `gradcam-wasm evaluate --seed` overrides it).
  */
 export const EVAL_SEED = 20261126;
+
+/**
+ * Clip files (gradcam-wasm/node readClip, `gradcam-wasm explain --clip`): at most MAX_CLIP_FRAMES frames, and
+ * at most MAX_OUTPUT_PIXELS pixels over all frames (256 MiB of RGBA). An animated figure shows each frame for
+ * CLIP_FRAME_DELAY_MS (the bundled 10-frame clips loop in 3 s).
+ */
+export const MAX_CLIP_FRAMES = 256;
+export const CLIP_FRAME_DELAY_MS = 300;

@@ -2,7 +2,9 @@
  * The browser demo in a real browser: headless Chromium (Debian's /usr/bin/chromium) driven by
  * playwright-core. Builds the demo into a temp folder, serves it on 127.0.0.1, explains a bundled sample
  * and checks that the three heatmaps are painted, behave as the theory says, and equal the Node result
- * for the same PNG and model. Saves a screenshot to artifacts/demo-browser.png.
+ * for the same PNG and model. Saves a screenshot to artifacts/demo-browser.png. The clip section: a tiny
+ * random-weights ConvLSTM (a clip model) explains a bundled clip over time; the frames play on the canvases and
+ * the importance profile is drawn with the current frame highlighted, as Node computes it.
  *
  * Chromium missing is a FAILURE (install it: apt-get install -y chromium), unless SKIP_BROWSER=1.
  */
@@ -14,7 +16,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createExplainer, METHODS, useWasmBackend, type MethodName } from '../src/index.js';
+import { createExplainer, explainSequence, METHODS, useWasmBackend, type MethodName } from '../src/index.js';
+import { buildConvLstm } from '../src/models/convlstm.js';
+import { readClip } from '../src/node/clip-io.js';
+import { clipSamples } from '../src/node/clip-samples.js';
 import { loadModel, readImage, saveModel, builtinModels } from '../src/node/index.js';
 import { inputRangeOf, preprocessFor } from '../src/card.js';
 import { buildDemo, type DemoModel } from '../demo/build.js';
@@ -40,6 +45,16 @@ const TOLERANCE = 1e-4;
 if (process.env.SKIP_BROWSER === '1') {
   console.log('demo-browser.test.ts: skipped because SKIP_BROWSER=1');
   process.exit(0);
+}
+
+interface ClipResult {
+  clip: string; method: string; classIndex: number; frames: number; width: number; height: number; camHeight: number; camWidth: number;
+  profile: number[]; heatmapMax: number[];
+}
+
+/** What the page exposes of its clip player (window.gradcamDemo.clips). */
+interface ClipWindow {
+  gradcamDemo: { clips: { state: { last: ClipResult | null; current: number }; show(t: number): void; setPlaying(on: boolean): void } };
 }
 
 interface DemoResult {
@@ -69,6 +84,18 @@ async function flattenHeadModel(dir: string): Promise<DemoModel> {
   return { name: 'flatten-head', dir, card: { preprocessing: 'RGB in [0,1]' } };
 }
 
+/** A tiny random-weights ConvLSTM with a clip model's card (inputShape [T, H, W, C]): the demo's clip section. */
+async function clipModel(dir: string): Promise<DemoModel> {
+  await useWasmBackend();
+  const m = buildConvLstm({ width: 0.25, seed: 5, inputShape: [10, 64, 64, 3] });
+  await saveModel(m, dir);
+  m.dispose();
+  const card = { name: 'convlstm-tiny', inputShape: [10, 64, 64, 3], preprocessing: 'RGB in [0,1], nothing else', targetLayer: 'convlstm' };
+  writeFileSync(path.join(dir, 'card.json'), JSON.stringify(card));
+  return { name: 'convlstm-tiny', dir, card };
+}
+let clip: DemoModel;
+
 /** Builds and serves the demo, starts Chromium and loads the page (not in a uvu before hook: uvu 0.5 swallows their errors). */
 async function setup(): Promise<void> {
   requireChromium('the browser demo test');
@@ -77,7 +104,8 @@ async function setup(): Promise<void> {
     : { name: 'standin', dir: await ensureStandin(), card: undefined };
   model.card ??= JSON.parse(readFileSync(path.join(model.dir, 'card.json'), 'utf8'));
   const noGap = await flattenHeadModel(path.join(tmp, 'flatten-head'));
-  const b = await buildDemo({ models: [model, noGap], out: path.join(tmp, 'site') });
+  clip = await clipModel(path.join(tmp, 'convlstm-tiny'));
+  const b = await buildDemo({ models: [model, noGap, clip], out: path.join(tmp, 'site') });
   server = await serve(b.out);
   context = await launchChromium(path.join(tmp, 'profile'));
   page = context.pages()[0] ?? await context.newPage();
@@ -239,6 +267,61 @@ function browserTests(): void {
     }, { name: other, data: bytes });
     await page.waitForFunction((f) => (window as unknown as { gradcamDemo: { state: { busy: boolean; last: { image: string } | null } } })
       .gradcamDemo.state.last?.image === f, other, { timeout: 20_000 });
+  });
+
+  test('the clip section: a bundled clip explained over time plays frame by frame, with the profile drawn', async () => {
+    await page.waitForFunction(() => (window as unknown as { gradcamDemo: { state: { clipsReady: boolean } } }).gradcamDemo.state.clipsReady, null, { timeout: 60_000 });
+    assert.is(await page.locator('#clip-section').isVisible(), true, 'the section is shown when a clip model is bundled');
+    const options = await page.locator('#model-select option').allTextContents();
+    assert.ok(!options.includes('convlstm-tiny'), `the clip model is not offered to the image section: ${options}`);
+    const first = clipSamples()[0]!;
+    const r = await page.evaluate(() => (window as unknown as { gradcamDemo: { clips: { state: { last: unknown } } } }).gradcamDemo.clips.state.last) as ClipResult;
+    assert.is(r.clip, first.file);
+    assert.equal([r.frames, r.width, r.height, r.camHeight, r.camWidth], [10, 64, 64, 16, 16]);
+    assert.ok(Math.abs(r.profile.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'the profile sums to 1');
+    assert.ok(Math.max(...r.heatmapMax) > 0.9, 'the map is normalised over the whole clip (its peak frame reaches ~1)');
+    // it plays: the frame on the canvas changes by itself
+    const seen = new Set<number>();
+    for (let i = 0; i < 12 && seen.size < 3; i++) {
+      seen.add(await page.evaluate(() => (window as unknown as ClipWindow).gradcamDemo.clips.state.current));
+      await page.waitForTimeout(150);
+    }
+    assert.ok(seen.size >= 2, `the player advances on its own (frames seen: ${[...seen]})`);
+    // paused at frame 4: the canvases show frame 4 and its overlay, bar 4 is the highlighted one
+    await page.evaluate(() => { const p = (window as unknown as ClipWindow).gradcamDemo.clips; p.setPlaying(false); p.show(3); });
+    const gif = readClip(first.path);
+    const frame = await pixels(page, 'clip-frame');
+    assert.equal([frame!.width, frame!.height], [64, 64]);
+    assert.equal(frame!.data.slice(0, 64 * 4), Array.from(gif.frames[3]!.data.slice(0, 64 * 4)), 'the frame canvas shows frame 4');
+    const over = await pixels(page, 'clip-overlay');
+    assert.ok(maxAbsDiff(over!.data, frame!.data) > 10, 'the overlay canvas is not the bare frame');
+    const prof = await pixels(page, 'clip-profile');
+    const slot = prof!.width / 10, base = prof!.height - 13;
+    const at = (x: number, y: number) => prof!.data.slice((y * prof!.width + Math.round(x)) * 4, (y * prof!.width + Math.round(x)) * 4 + 3);
+    const peak = r.profile.indexOf(Math.max(...r.profile));
+    assert.equal(at(3.5 * slot, base), [10, 102, 194], 'bar 4 (the current frame) is highlighted blue at its foot');
+    assert.equal(at(((3 === peak ? 4 : peak) + 0.5) * slot, base), [153, 153, 153], 'another bar is grey');
+    for (let t = 0; t < 10; t++) {
+      const mark = at((t + 0.5) * slot, prof!.height - 5);
+      assert.equal(mark, first.visible[t] ? [46, 160, 67] : [255, 255, 255], `frame ${t + 1}: ground-truth mark ${first.visible[t]}`);
+    }
+    await page.locator('#clip-section').screenshot({ path: path.join(ROOT, 'artifacts', 'demo-browser-clip.png') });
+  });
+
+  test('the clip section matches Node: explainSequence on the same GIF and model gives the same profile (<= 1e-4)', async () => {
+    const first = clipSamples()[0]!;
+    const r = await page.evaluate((f) => (window as unknown as { gradcamDemo: { clips: { play(f: string, m: string): Promise<unknown> } } })
+      .gradcamDemo.clips.play(f, 'gradcam'), first.file) as ClipResult;
+    await useWasmBackend();
+    const m = await loadModel(clip.dir);
+    const e = await explainSequence(m as tf.LayersModel, readClip(first.path).frames, { method: 'gradcam', layer: 'convlstm', preprocess: (x) => x.div(255) as tf.Tensor4D });
+    m.dispose();
+    assert.is(r.method, 'gradcam');
+    assert.is(r.classIndex, e.classIndex);
+    const d = maxAbsDiff(r.profile, Array.from(e.profile));
+    console.log(`  clip profile: browser vs Node max |diff| = ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-4, `profile browser vs Node ${d}`);
+    assert.ok(maxAbsDiff(r.heatmapMax, e.heatmaps.map((h) => Math.max(...h))) <= 1e-4);
   });
 
   test('offline: every request went to the local server; no page errors', () => {

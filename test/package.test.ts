@@ -51,6 +51,9 @@ function packageTests(): void {
     for (const f of readdirSync(path.join(ROOT, 'demo', 'samples')).filter((f) => f.endsWith('.png'))) {
       assert.ok(files.includes(`demo/samples/${f}`), `the sample ${f} ships (explain --sample)`);
     }
+    for (const f of readdirSync(path.join(ROOT, 'demo', 'samples', 'clips'))) {
+      assert.ok(files.includes(`demo/samples/clips/${f}`), `the sample clip file ${f} ships (explain --sample clip-...)`);
+    }
     assert.ok(!files.some((f) => f.startsWith('dist/demo/') || f.startsWith('src/') || f.startsWith('test/') || f.startsWith('.tmp/')),
       'no demo build, sources, tests or scratch files');
   });

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BrowserContext, Page } from 'playwright-core';
-import { readImage } from '../src/node/index.js';
+import { readImage, readClip } from '../src/node/index.js';
 import { serve, type Served } from '../demo/serve.js';
 import { ROOT, installApp, missingBuild, pack, run } from './helpers/pack.js';
 import { launchChromium } from './helpers/chromium.js';
@@ -109,6 +109,11 @@ if (missing.length) {
     }
     assert.equal([readImage(path.join(app, 'overlay.png')).width, readImage(path.join(app, 'overlay.png')).height], [64, 64]);
     assert.ok(existsSync(path.join(app, 'eval', 'evaluation.md')), 'the evaluation wrote eval/evaluation.md');
+    for (const f of ['clip.gif', 'clip-cli.gif']) {
+      const c = readClip(path.join(app, f));   // the Sequences example and its command line: animations of the 10 frames
+      assert.equal([c.frames.length, c.kind], [10, 'gif'], f);
+    }
+    assert.ok(readImage(path.join(app, 'clip.png')).width > 10 * 64, 'the still sheet of the clip');
     for (const f of ['app.js', 'index.html', 'model/model.json', 'digits.png', 'wasm/tfjs-backend-wasm-simd.wasm']) {
       assert.ok(existsSync(path.join(app, 'public', f)), `public/${f}`);
     }

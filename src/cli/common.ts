@@ -120,6 +120,12 @@ export function parseLabels(text: string): string[] {
 /** Model + explainer at the layer (option, else the card's targetLayer, else the last conv feature map). */
 export async function openSession(model: string, o: { layer?: string; inputRange?: string; labels?: string[] } = {}): Promise<Session> {
   const loaded = await openModel(model);
+  const shape = (loaded.model as { inputs?: { shape: unknown[] }[] }).inputs?.[0]?.shape;
+  if (shape?.length === 5) {
+    loaded.model.dispose();
+    throw new UnsupportedModelError(`${loaded.name} is a clip model (input [T, H, W, C] = [${shape.slice(1).map((d) => d ?? '?').join(', ')}]): ` +
+      'explain a clip with --clip <folder of frames | .gif> (or --sample clip-...), not an image.');
+  }
   // names given on the command line replace the card's (reports, --class by name)
   if (o.labels) loaded.card = { ...loaded.card, classNames: o.labels };
   const { range, from } = inputRangeOf(loaded.card, o.inputRange);

@@ -1,6 +1,6 @@
 /**
  * gradcam-wasm explain: explain one image file with a model, write the overlay PNG, print the top classes
- * and the timings.
+ * and the timings. With --clip (or a sample clip) a clip model over time: ./explain-clip.ts.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,11 +8,15 @@ import { DEFAULT_METHOD, DEFAULT_OVERLAY_ALPHA } from '../constants.js';
 import { METHOD_NAMES, getMethod, type MethodName } from '../methods/registry.js';
 import { INPUT_RANGES, parseClass } from '../card.js';
 import { UsageError, runCommand } from './errors.js';
+import { InvalidInputError } from '../errors.js';
 import { sampleNames } from '../node/samples.js';
+import { clipSampleNames } from '../node/clip-samples.js';
 import type { Command } from './types.js';
 
 const SAMPLES = sampleNames();
+const CLIP_SAMPLES = clipSampleNames();
 const usage = `Usage: gradcam-wasm explain --model <model.json | folder | built-in name> (--image <png|jpg> | --sample <name>) [options]
+       gradcam-wasm explain --clip <folder of frames | .gif> [--model <clip model>] [options]
 
 Explains the model's prediction for one image with CAM, Grad-CAM and/or Grad-CAM++ (tfjs wasm backend),
 prints the top-5 classes, the explained class, the target layer and the timings, and writes the overlay
@@ -25,10 +29,19 @@ Options:
                      the heatmap and the overlay keep the image's own size
   --sample <name>    instead of --image: a sample scene that ships with the package, one of
                      ${SAMPLES.join(', ') || '(none installed)'}
+  --clip <c>         instead of --image: a clip for a clip model (e.g. a ConvLSTM, input [T, H, W, C]):
+                     a folder of PNG/JPEG frames (sorted by name, numbers as numbers; one size) or an
+                     animated .gif, with as many frames as the model's T. Explained over time with one
+                     method (explainSequence); prints the class and the per-frame importance profile.
+                     --model defaults to the bundled clip model convlstm-clips when it is installed.
+                     The sample clips (--sample <name>) are ${CLIP_SAMPLES.join(', ') || '(none installed)'}
   --out <file.png>   where to write the figure (nothing is written without --out):
                        one method:      the overlay
                        several methods: one strip, left to right: the input, then one overlay per
                                         method in the order ${METHOD_NAMES.join(', ')}
+                       a clip, .gif:    an animation, per frame: the frame | its overlay, and the
+                                        per-frame importance bars (this frame's bar highlighted)
+                       a clip, .png:    a still sheet: the frames, their overlays, one bar per frame
   --method <m>       ${METHOD_NAMES.join(' | ')} | all (default ${DEFAULT_METHOD}); repeat it or separate
                      names with commas. 'all' skips, with a note, a method the model does not allow
                      (CAM needs target layer -> global average pooling -> Dense); naming such a method
@@ -44,7 +57,9 @@ Options:
 
 Exit codes: 0 done, 1 the explanation failed (message on stderr), 2 a mistake in the command line.
 Example:
-  gradcam-wasm explain --model vgg16-digits --sample ${SAMPLES.find((n) => n.startsWith('test-multi')) ?? 'test-multi-0-digit3'} --method all --out fig.png`;
+  gradcam-wasm explain --model vgg16-digits --sample ${SAMPLES.find((n) => n.startsWith('test-multi')) ?? 'test-multi-0-digit3'} --method all --out fig.png
+Clip example (with the bundled clip model convlstm-clips, else add --model <clip model>):
+  gradcam-wasm explain --sample ${CLIP_SAMPLES[1] ?? CLIP_SAMPLES[0] ?? 'clip-1-digit9'} --method gradcam++ --out clip.gif`;
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -57,6 +72,7 @@ export const explainCommand: Command = {
         model: { type: 'string', short: 'm' },
         image: { type: 'string', short: 'i' },
         sample: { type: 'string' },
+        clip: { type: 'string' },
         out: { type: 'string', short: 'o' },
         method: { type: 'string', multiple: true },
         class: { type: 'string', short: 'c' },
@@ -74,11 +90,20 @@ export const explainCommand: Command = {
       return 0;
     }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const alpha = values.alpha == null ? DEFAULT_OVERLAY_ALPHA : Number(values.alpha);
+    if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be a number in [0,1], got "${values.alpha}"`);
+    const sample = values.sample?.replace(/\.(png|gif)$/, '');
+    if (sample != null && !SAMPLES.includes(sample) && !CLIP_SAMPLES.includes(sample)) {
+      throw new InvalidInputError(`No sample named "${values.sample}"; the samples are: ${SAMPLES.join(', ') || '(none installed)'}; ` +
+        `the sample clips are: ${CLIP_SAMPLES.join(', ') || '(none installed)'}.`);
+    }
+    if (values.clip != null || (sample != null && CLIP_SAMPLES.includes(sample))) {
+      if (values.image != null) throw new UsageError(`give --image or ${values.clip != null ? '--clip' : 'a sample clip'}, not both`);
+      return (await import('./explain-clip.js')).explainClip({ ...values, alpha });
+    }
     if (!values.model) throw new UsageError('--model is required');
     if (values.image != null && values.sample != null) throw new UsageError('give --image or --sample, not both');
     if (!values.image && !values.sample) throw new UsageError('--image (or --sample) is required');
-    const alpha = values.alpha == null ? DEFAULT_OVERLAY_ALPHA : Number(values.alpha);
-    if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be a number in [0,1], got "${values.alpha}"`);
     if (values.out && path.extname(values.out).toLowerCase() !== '.png') throw new UsageError(`--out must name a .png file, got "${values.out}"`);
     // loaded here, not above, so that --help and command-line mistakes answer at once (no tfjs start-up)
     const { describe, explainImage, openImage, openSession, overlays, parseLabels, parseMethods, strip } = await import('./common.js');
