@@ -117,7 +117,11 @@ export class Explainer {
     this.labels = checkLabels(options.labels ?? labelsOf(model), this.plan.numClasses);
   }
 
-  static async create(model: ExplainableModel, options: ExplainerOptions = {}): Promise<Explainer> {
+  /**
+   * `cacheKernels` (internal): keep the head's Dense kernels transposed for the hand-written head gradient, until
+   * dispose(). explainWasm's cached explainers, which nobody disposes, run without that copy.
+   */
+  static async create(model: ExplainableModel, options: ExplainerOptions = {}, cacheKernels = true): Promise<Explainer> {
     checkOptions(options, 'The options');
     checkCommonOptions(options);
     checkModel(model);
@@ -130,7 +134,7 @@ export class Explainer {
     checkBackend(options.backend);
     const kernels = await getKernels(options.kernels ?? 'wasm');
     const plans = layerList(options.layer).map((l) => makePlan(model, l));
-    plans.forEach(prepareHeadGrad);
+    plans.forEach((p) => prepareHeadGrad(p, cacheKernels));
     return new Explainer(model, plans, kernels, { ...options });
   }
 
@@ -374,7 +378,7 @@ export async function explainWasm(model: ExplainableModel, image: ImageInput, op
   if (!byKey) cache.set(model, (byKey = new Map()));
   let pending = byKey.get(key);
   if (!pending) {
-    pending = createExplainer(model, { layer: options.layer, kernels: options.kernels, backend: options.backend });
+    pending = Explainer.create(model, { layer: options.layer, kernels: options.kernels, backend: options.backend }, false);
     byKey.set(key, pending);
     pending.catch(() => byKey!.delete(key));
   }

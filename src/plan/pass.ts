@@ -53,12 +53,12 @@ export interface HeadPass {
 const prepared = new WeakMap<Plan, HeadGrad>();
 
 /**
- * Prepares the hand-written head gradient of `plan` (its transposed Dense kernels are created here, once, and
- * freed by releaseHeadGrad). Returns false when the head needs tf.grad (not a chain of known layers).
+ * Prepares the hand-written head gradient of `plan` (with `cacheKernels`, its transposed Dense kernels are created
+ * here, once, and freed by releaseHeadGrad). Returns false when the head needs tf.grad (not a chain of known layers).
  */
-export function prepareHeadGrad(plan: Plan): boolean {
+export function prepareHeadGrad(plan: Plan, cacheKernels = true): boolean {
   if (!prepared.has(plan)) {
-    const h = makeHeadGrad(plan);
+    const h = makeHeadGrad(plan, cacheKernels);
     if (h) prepared.set(plan, h);
   }
   return prepared.has(plan);
