@@ -67,7 +67,10 @@ export interface ImageExplanations {
   readonly top: Prediction[];
   /** One per (class, method), classes in the order explained. */
   readonly explanations: Explanation[];
-  /** Milliseconds: input preparation, forward (body), head + gradients (+ the noisy and masked passes), kernels (maps), total. */
+  /**
+   * Milliseconds: input preparation, forward (body), head + gradients (+ the noisy and masked passes), kernels (maps),
+   * total. Images explained in one batch share its body and head passes: each gets 1/n of them.
+   */
   readonly timings: { prepare: number; forward: number; gradients: number; maps: number; total: number };
   /** The explanation of one method (and class; default the first explained; -1 for a function target). */
   get(method: MethodName, classIndex?: number): Explanation | undefined;
@@ -242,14 +245,15 @@ export class Explainer {
 
       // Decide what to explain first (a forward pass, when the top classes are asked for), then differentiate.
       let logits: Float32Array | null = null;
+      let tShared = performance.now();
       if (targets.kind === 'top' || !needGrad) {
         logits = heads[0].logits();
         checkLogits(logits);
       }
+      tShared = performance.now() - tShared;
       const orders: Target[][] = group.map((_, i) => targets.kind === 'top'
         ? topClasses(logits!.subarray(i * N, (i + 1) * N), targets.k)
         : targets.kind === 'classes' ? targets.classes : [targets.fn]);
-      let tShared = 0;
       const tGrad = new Array<number>(n).fill(0), tMaps = new Array<number>(n).fill(0);
       const explanations: Explanation[][] = group.map(() => []);
       for (let t = 0; t < orders[0].length; t++) {
