@@ -101,6 +101,7 @@ function stepOf(t: SymTensor, linear: boolean, owned: Set<tf.Tensor>, cache: boo
       return (x) => { const y = apply(x); return { y, back: (dy) => actBack(act, y, dy) }; };
     }
     case 'Flatten': case 'Reshape':
+      if (l.dataFormat === 'channelsFirst') return null; // that Flatten transposes first
       return (x) => ({ y: apply(x), back: (dy) => tf.reshape(dy, x.shape) });
     case 'GlobalAveragePooling2D': {
       if (l.dataFormat !== 'channelsLast' || inRank !== 4) return null;
