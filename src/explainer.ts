@@ -242,6 +242,8 @@ export class Explainer {
       });
       const layer = plans.map((p) => p.layer).join('+');
       plans.forEach((p, li) => heads.push(headPass(p, bodies[li])));
+      // CAM's Dense kernels, read from tfjs once per batch (ResNet-50's is 8 MB)
+      const camKernels = plans.map((p) => (inputs.has('cam-head') && !('reason' in p.cam) ? p.cam.kernel() : null));
 
       // Decide what to explain first (a forward pass, when the top classes are asked for), then differentiate.
       let logits: Float32Array | null = null;
@@ -285,7 +287,7 @@ export class Explainer {
               }
               if (needGrad) score = gradientAt(plan, grads[li], i, x.g);
               if (inputs.has('masked-scores')) maskedScores(kernels, plan, batch, c, passes.batchSize, x, r);
-              if (inputs.has('cam-head') && !('reason' in plan.cam)) x.denseKernel.set(plan.cam.kernel());
+              if (camKernels[li]) x.denseKernel.set(camKernels[li]!);
               tGrad[i] += performance.now() - s;
               s = performance.now();
               perLayer.push(methods.map((m, mi) => {
