@@ -68,8 +68,9 @@ export interface ImageExplanations {
   /** One per (class, method), classes in the order explained. */
   readonly explanations: Explanation[];
   /**
-   * Milliseconds: input preparation, forward (body), head + gradients (+ the noisy and masked passes), kernels (maps),
-   * total. Images explained in one batch share its body and head passes: each gets 1/n of them.
+   * Milliseconds: input preparation, forward (the body, and the head's forward when the classes are chosen from the
+   * logits), gradients (the head's backward; with the head's forward when no logits were needed first; the noisy and
+   * masked passes), kernels (maps), total. Images explained in one batch share its passes: each gets 1/n of them.
    */
   readonly timings: { prepare: number; forward: number; gradients: number; maps: number; total: number };
   /** The explanation of one method (and class; default the first explained; -1 for a function target). */
@@ -247,12 +248,14 @@ export class Explainer {
 
       // Decide what to explain first (a forward pass, when the top classes are asked for), then differentiate.
       let logits: Float32Array | null = null;
-      let tShared = performance.now();
+      // the head's forward for the logits counts as forward (with the body: the model's forward pass)
+      let tHead = performance.now();
       if (targets.kind === 'top' || !needGrad) {
         logits = heads[0].logits();
         checkLogits(logits);
       }
-      tShared = performance.now() - tShared;
+      tHead = performance.now() - tHead;
+      let tShared = 0;
       const orders: Target[][] = group.map((_, i) => targets.kind === 'top'
         ? topClasses(logits!.subarray(i * N, (i + 1) * N), targets.k)
         : targets.kind === 'classes' ? targets.classes : [targets.fn]);
@@ -333,7 +336,7 @@ export class Explainer {
         const ex = explanations[i];
         return {
           layer, logits: li, probabilities: probs, top, explanations: ex,
-          timings: { prepare: g.prepare, forward: (t2 - t1) / n, gradients: tShared / n + tGrad[i], maps: tMaps[i], total: g.prepare + shared },
+          timings: { prepare: g.prepare, forward: (t2 - t1 + tHead) / n, gradients: tShared / n + tGrad[i], maps: tMaps[i], total: g.prepare + shared },
           get: (method: MethodName, classIndex?: number) =>
             ex.find((e) => e.method === method && (classIndex == null || e.classIndex === classIndex)),
         };
