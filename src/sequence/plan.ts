@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildGraph, downstreamOf, evaluate, type SymTensor } from '../plan/graph.js';
 import { logitsOf, makeOverride } from '../plan/layers-plan.js';
-import { isLayersModel, type CamHead, type OutputActivation } from '../plan/plan.js';
+import { isGraphModel, isLayersModel, type CamHead, type OutputActivation } from '../plan/plan.js';
 import { NoTargetLayerError, UnknownLayerError, UnsupportedModelError } from '../errors.js';
 
 /** The target sequence A [1, T, h, w, K] and the other tensors the head reads; owned by the caller. */
@@ -54,8 +54,11 @@ export function sequenceCandidates(model: tf.LayersModel): string[] {
 
 export function makeSequencePlan(model: unknown, layerName?: string): SequencePlan {
   if (!isLayersModel(model)) {
-    throw new UnsupportedModelError('explainSequence needs a tf.LayersModel (tf.model, tf.loadLayersModel) whose input is a clip ' +
-      '[batch, T, H, W, C]; graph models are not supported for sequences.');
+    throw new UnsupportedModelError('explainSequence explains a tf.LayersModel (tf.model, tf.loadLayersModel, a layers-model ' +
+      'folder through loadModel) whose input is a clip [batch, T, H, W, C] and which has a ConvLSTM2D with returnSequences: true ' +
+      '(or another layer with a 5-D sequence output [batch, T, h, w, K]); ' +
+      (isGraphModel(model) ? 'this is a tf.GraphModel, whose recurrent layers are not visible as layers: load or convert the Keras model as a layers model.'
+        : 'graph models are not supported for sequences.'));
   }
   const graph = buildGraph(model);
   const inShape = graph.input.shape;
