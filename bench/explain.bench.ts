@@ -2,11 +2,12 @@
 // Models (bench/lib/models.ts): ResNet-50 224 (random weights), VGG16 224 with its FC head (random weights),
 // MobileNetV2 224 (nsfwjs's pretrained weights). For each model, six rows timed round-robin (bench/lib/timing.ts):
 //   forward b1 / b8      model.predict of a float batch of 1 / 8 (already scaled): the forward pass alone
-//   gradcam++ b1 / b8    explainer.explain(image) / explainer.explain([8 images]), Grad-CAM++, RGBA byte images
+//   gradcam++ b1 / b8    explainer.explain(image) / explainer.explain([8 images]) (one batched body pass and head
+//                        gradient), Grad-CAM++, RGBA byte images
 //   3 methods b1 / b8    the same with three methods from one pass (the applicable ones of the registry)
 // Every row reports per image: median and min of wall time and of this process's CPU time. Ratios are of CPU
-// medians of the same run (wall in brackets); the head-gradient share and the breakdown come from the
-// explanations' own timings.
+// medians of the same run (wall in brackets); the head-gradient share (head forward + backward over the whole
+// explanation, b1 and b8) and the breakdown come from the explanations' own timings.
 // Peer (optional; when PGC_DIR and python3 with torch, torchvision and cv2 are present, bench/lib/peer.ts):
 // pytorch-grad-cam's GradCAMPlusPlus and forward on torchvision's ResNet-50 (random weights, one thread), timed by
 // a long-lived python worker, interleaved with the ResNet-50 rows above.
@@ -107,6 +108,7 @@ async function benchOne(name: BenchModelName, peer: Peer | null): Promise<ModelR
   put('methods / gradcam++, b1', ratioOf(stats, `${m} b1`, 'gradcam++ b1'));
   put(`forward b${B} / b1 (per image)`, ratioOf(stats, `forward b${B}`, 'forward b1'));
   put(`gradcam++ b${B} / b1 (per image)`, ratioOf(stats, `gradcam++ b${B}`, 'gradcam++ b1'));
+  put(`methods b${B} / b1 (per image)`, ratioOf(stats, `${m} b${B}`, `${m} b1`));
   put('ours / peer gradcam++, b1', ratioOf(stats, 'gradcam++ b1', 'peer gradcam++ b1'));
   put(`ours / peer gradcam++, b${B}`, ratioOf(stats, `gradcam++ b${B}`, `peer gradcam++ b${B}`));
   put('ours / peer forward, b1', ratioOf(stats, 'forward b1', 'peer forward b1'));
@@ -125,11 +127,11 @@ function markdown(res: { machine: Awaited<ReturnType<typeof machine>>; models: M
     '(the peer\'s: its own process time). Ratios: of CPU medians of this run (wall medians in brackets).', '');
   L.push('## Ratios', '');
   const keys = [...new Set(res.models.flatMap((m) => Object.keys(m.ratios)))];
-  L.push(`| model | ${keys.join(' | ')} | head-gradient share (b1) |`, `|---|${keys.map(() => '--:|').join('')}--:|`);
+  L.push(`| model | ${keys.join(' | ')} | head-gradient share (b1) | head-gradient share (b${B}) |`, `|---|${keys.map(() => '--:|').join('')}--:|--:|`);
+  const share = (b: Breakdown | undefined) => (b ? `${((100 * b.gradients) / b.total).toFixed(1)} %` : '-');
   for (const m of res.models) {
-    const b = m.breakdown['gradcam++ b1'];
     L.push(`| ${m.title} | ${keys.map((k) => (m.ratios[k] ? `${ratio(m.ratios[k]!.cpu)} (${ratio(m.ratios[k]!.wall)})` : '-')).join(' | ')} | ` +
-      `${b ? `${((100 * b.gradients) / b.total).toFixed(1)} %` : '-'} |`);
+      `${share(m.breakdown['gradcam++ b1'])} | ${share(m.breakdown[`gradcam++ b${B}`])} |`);
   }
   for (const m of res.models) {
     L.push('', `## ${m.title}`, '', `Target ${m.layer}; ${m.methods.length} methods = ${m.methods.join(' + ')}; built/loaded in ` +

@@ -26,6 +26,13 @@ export const SMOOTH_SEED = 0;
 /** Score-CAM (Wang et al. 2020): masked inputs per forward pass, by default. */
 export const SCORECAM_BATCH_SIZE = 32;
 
+/**
+ * explain([images]): images per batched pass (one body pass and one head gradient for the whole batch). Larger
+ * lists run in chunks of this size, which bounds the memory: the body pass keeps its intermediate activations
+ * until it ends (VGG16 at 224: ~64 MB per image).
+ */
+export const EXPLAIN_BATCH_SIZE = 8;
+
 /** Default opacity of the heatmap in overlay(). */
 export const DEFAULT_OVERLAY_ALPHA = 0.5;
 

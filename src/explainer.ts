@@ -11,20 +11,20 @@ import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from './backend/index.js';
 import { getKernels, type KernelPath } from './kernels/index.js';
 import type { Kernels } from './kernels/contract.js';
-import { DEFAULT_METHOD } from './constants.js';
+import { DEFAULT_METHOD, EXPLAIN_BATCH_SIZE } from './constants.js';
 import { BackendError, DisposedError, InvalidInputError, MethodNotApplicableError, UnknownMethodError } from './errors.js';
 import { imageSize, toBatch, type ImageInput } from './image.js';
 import { METHODS, METHOD_NAMES, type MethodName } from './methods/registry.js';
 import type { Method } from './methods/types.js';
 import { labelsOf } from './plan/labels.js';
 import { checkModel, makePlan, type BodyResult, type ExplainableModel, type Plan } from './plan/plan.js';
-import { runHead, type TargetFunction } from './plan/pass.js';
+import { headPass, prepareHeadGrad, releaseHeadGrad, type GradResult, type HeadPass, type Target, type TargetFunction } from './plan/pass.js';
 import {
   checkBackend, checkCommonOptions, checkLabels, checkOptions, kindOf, layerList, passOptions, resolveMethods,
   resolveTargets, sizeOf, type ExplainerOptions, type ExplainOptions, type ExplainRequest, type Targets,
 } from './options.js';
 import { layerMap, reserveRegions, type LayerMap } from './pipeline/maps.js';
-import { checkLogits, gradientInto, layerInputs } from './pipeline/passes.js';
+import { checkGradients, checkLogits, gradientAt, layerInputs } from './pipeline/passes.js';
 import { noisySums } from './pipeline/smooth.js';
 import { maskedScores } from './pipeline/masked.js';
 
@@ -67,7 +67,11 @@ export interface ImageExplanations {
   readonly top: Prediction[];
   /** One per (class, method), classes in the order explained. */
   readonly explanations: Explanation[];
-  /** Milliseconds: input preparation, forward (body), head + gradients (+ the noisy and masked passes), kernels (maps), total. */
+  /**
+   * Milliseconds: input preparation, forward (the body, and the head's forward when the classes are chosen from the
+   * logits), gradients (the head's backward; with the head's forward when no logits were needed first; the noisy and
+   * masked passes), kernels (maps), total. Images explained in one batch share its passes: each gets 1/n of them.
+   */
   readonly timings: {
     prepare: number; forward: number; gradients: number; maps: number; total: number;
     /** How activations and gradients reached the kernels: read in place in tfjs-wasm's heap, or copied once. */
@@ -90,6 +94,9 @@ export function probabilities(logits: Float32Array, activation: Plan['outputActi
   for (let i = 0; i < p.length; i++) p[i] = Math.exp(logits[i] - max) / sum;
   return p;
 }
+
+/** One image, prepared: its output size, its model input [1, H, W, C] (owned), the preparation time (ms). */
+interface Prepared { out: { height: number; width: number }; batch: tf.Tensor4D; prepare: number }
 
 function topClasses(logits: Float32Array, k: number): number[] {
   return Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
@@ -118,7 +125,11 @@ export class Explainer {
     this.labels = checkLabels(options.labels ?? labelsOf(model), this.plan.numClasses);
   }
 
-  static async create(model: ExplainableModel, options: ExplainerOptions = {}): Promise<Explainer> {
+  /**
+   * `cacheKernels` (internal): keep the head's Dense kernels transposed for the hand-written head gradient, until
+   * dispose(). explainWasm's cached explainers, which nobody disposes, run without that copy.
+   */
+  static async create(model: ExplainableModel, options: ExplainerOptions = {}, cacheKernels = true): Promise<Explainer> {
     checkOptions(options, 'The options');
     checkCommonOptions(options);
     checkModel(model);
@@ -132,10 +143,14 @@ export class Explainer {
     const kernels = await getKernels(options.kernels ?? 'wasm');
     const plans: Plan[] = [];
     try {
-      for (const l of layerList(options.layer)) plans.push(makePlan(model, l, { foldBatchNorm: options.foldBatchNorm }));
+      for (const l of layerList(options.layer)) {
+        plans.push(makePlan(model, l, { foldBatchNorm: options.foldBatchNorm }));
+        prepareHeadGrad(plans[plans.length - 1], cacheKernels);
+      }
       return new Explainer(model, plans, kernels, { ...options });
     } catch (e) {
-      plans.forEach((p) => p.dispose?.()); // the folded weights of the plans made so far
+      // the folded weights and cached head kernels of the plans made so far
+      plans.forEach((p) => { releaseHeadGrad(p); p.dispose?.(); });
       throw e;
     }
   }
@@ -176,114 +191,183 @@ export class Explainer {
       throw new InvalidInputError(`preprocess must be a function (batch: tf.Tensor4D) => tf.Tensor4D; got ${kindOf(request.preprocess)}.`);
     }
     const labels = request.labels != null ? checkLabels(request.labels, this.plan.numClasses) : this.labels;
-    return list.map((image) => this.explainOne(image, methods, targets, request, labels));
+    const results: ImageExplanations[] = [];
+    for (let s = 0; s < list.length; s += EXPLAIN_BATCH_SIZE) {
+      results.push(...this.explainChunk(list.slice(s, s + EXPLAIN_BATCH_SIZE), methods, targets, request, labels));
+    }
+    return results;
   }
 
-  private explainOne(image: ImageInput, methods: Method[], targets: Targets, request: ExplainRequest,
-    labels: readonly string[] | undefined): ImageExplanations {
+  /**
+   * Prepares the images of one chunk, groups those of the same prepared size (one group per image when a target
+   * is a graph-model node: a graph's reshapes may fix the batch size) and explains each group in one batch.
+   */
+  private explainChunk(images: ImageInput[], methods: Method[], targets: Targets, request: ExplainRequest,
+    labels: readonly string[] | undefined): ImageExplanations[] {
+    const prepared: Prepared[] = [];
+    try {
+      for (const image of images) {
+        const t0 = performance.now();
+        const out = sizeOf(request.outputSize ?? this.options.outputSize, imageSize(image));
+        const batch = toBatch(image, this.plan.inputShape, request.preprocess ?? this.options.preprocess);
+        prepared.push({ out, batch, prepare: performance.now() - t0 });
+      }
+      const batched = this.plans.every((p) => p.kind === 'layers');
+      const groups = new Map<string, number[]>();
+      prepared.forEach((p, i) => {
+        const key = batched ? p.batch.shape.join(',') : String(i);
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+      });
+      const results: ImageExplanations[] = new Array(images.length);
+      for (const idx of groups.values()) {
+        const res = this.explainBatch(idx.map((i) => prepared[i]), methods, targets, request, labels);
+        idx.forEach((i, j) => { results[i] = res[j]; });
+      }
+      return results;
+    } finally {
+      // a float Tensor4D input is used as is (src/image.ts): it stays the caller's
+      prepared.forEach((p, i) => { if (p.batch !== images[i]) p.batch.dispose(); });
+    }
+  }
+
+  /** Images of one prepared size: one body pass and, per target rank, one head gradient for all; kernels per image. */
+  private explainBatch(group: Prepared[], methods: Method[], targets: Targets, request: ExplainRequest,
+    labels: readonly string[] | undefined): ImageExplanations[] {
     const { plans, kernels } = this;
     const plan0 = plans[0];
-    const t0 = performance.now();
-    const out = sizeOf(request.outputSize ?? this.options.outputSize, imageSize(image));
-    const batch = toBatch(image, plan0.inputShape, request.preprocess ?? this.options.preprocess);
+    const n = group.length, N = plan0.numClasses;
     const t1 = performance.now();
     const bodies: BodyResult[] = [];
+    const heads: HeadPass[] = [];
+    const x = n === 1 ? group[0].batch : tf.concat(group.map((g) => g.batch)) as tf.Tensor4D;
     try {
-      for (const p of plans) bodies.push(p.body(batch));
+      for (const p of plans) bodies.push(p.body(x));
       const t2 = performance.now();
       const inputs = new Set(methods.map((m) => m.input));
       // a function target's score comes from the gradient pass, whatever the methods
       const needGrad = inputs.has('gradients') || inputs.has('noisy-gradients') || targets.kind === 'function';
       if (needGrad) inputs.add('gradients');
       const fusing = plans.length > 1;
-      const [, inH, inW, inC] = batch.shape;
+      const [, inH, inW, inC] = x.shape;
       const passes = passOptions(request);
+      const outPixels = Math.max(...group.map((g) => g.out.height * g.out.width));
       const r = reserveRegions(kernels, {
-        plans, inputs, out: out.height * out.width, fused: fusing ? methods.length * plans.length : 0,
+        plans, inputs, out: outPixels, fused: fusing ? methods.length * plans.length : 0,
         inputPixels: inH * inW, inputChannels: inC, batchSize: passes.batchSize,
       });
       const layer = plans.map((p) => p.layer).join('+');
+      plans.forEach((p, li) => heads.push(headPass(p, bodies[li])));
+      // CAM's Dense kernels, read from tfjs once per batch (ResNet-50's is 8 MB)
+      const camKernels = plans.map((p) => (inputs.has('cam-head') && !('reason' in p.cam) ? p.cam.kernel() : null));
 
       // Decide what to explain first (a forward pass, when the top classes are asked for), then differentiate.
       let logits: Float32Array | null = null;
+      // the head's forward for the logits counts as forward (with the body: the model's forward pass)
+      let tHead = performance.now();
       if (targets.kind === 'top' || !needGrad) {
-        logits = runHead(plan0, bodies[0]);
+        logits = heads[0].logits();
         checkLogits(logits);
       }
-      const order: (number | TargetFunction)[] = targets.kind === 'top' ? topClasses(logits!, targets.k)
-        : targets.kind === 'classes' ? targets.classes : [targets.fn];
-      let tGrad = 0, tMaps = 0;
-      const explanations: Explanation[] = [];
-      for (const target of order) {
-        const c = typeof target === 'number' ? target : -1;
-        let score = c >= 0 && logits ? logits[c] : NaN;
-        const perLayer: LayerMap[][] = [];
-        for (const [li, plan] of plans.entries()) {
+      tHead = performance.now() - tHead;
+      let tShared = 0;
+      const orders: Target[][] = group.map((_, i) => targets.kind === 'top'
+        ? topClasses(logits!.subarray(i * N, (i + 1) * N), targets.k)
+        : targets.kind === 'classes' ? targets.classes : [targets.fn]);
+      const tGrad = new Array<number>(n).fill(0), tMaps = new Array<number>(n).fill(0);
+      const explanations: Explanation[][] = group.map(() => []);
+      for (let t = 0; t < orders[0].length; t++) {
+        const tt = orders.map((o) => o[t]);
+        const grads: GradResult[] = [];
+        try {
           let s = performance.now();
-          const x = layerInputs(kernels, plan, r, bodies[li]);
-          // the noisy passes use x.g as scratch: before the clean gradient pass, which leaves its g there
-          const samples = inputs.has('noisy-gradients') ? noisySums(kernels, plan, batch, target, passes, x) : 0;
           if (needGrad) {
-            const res = gradientInto(kernels, plan, bodies[li], target, x.g);
-            logits ??= res.logits;
-            score = res.score;
+            for (const h of heads) {
+              grads.push(h.grad(tt));
+              checkGradients(grads[grads.length - 1]);
+            }
+            logits ??= grads[0].logits;
           }
-          if (inputs.has('masked-scores')) {
-            maskedScores(kernels, plan, batch, c, passes.batchSize, x, r);
+          tShared += performance.now() - s;
+          for (const [i, { out, batch }] of group.entries()) {
+            const target = tt[i];
+            const c = typeof target === 'number' ? target : -1;
+            const li0 = logits!.subarray(i * N, (i + 1) * N);
+            let score = c >= 0 ? li0[c] : NaN;
+            const perLayer: LayerMap[][] = [];
+            const nOut = out.height * out.width;
+            for (const [li, plan] of plans.entries()) {
+              s = performance.now();
+              const x = layerInputs(kernels, plan, r, bodies[li], i);
+              // the noisy passes use x.g as scratch: before the clean gradient, which leaves its g there
+              // (x's views are getters, re-taken after tfjs ops: never spread x before the last tfjs op)
+              const samples = inputs.has('noisy-gradients') ? noisySums(kernels, plan, batch, target, passes, x) : 0;
+              if (needGrad) score = gradientAt(kernels, plan, grads[li], i, x.g);
+              if (inputs.has('masked-scores')) maskedScores(kernels, plan, batch, c, passes.batchSize, x, r);
+              if (camKernels[li]) x.denseKernel.set(camKernels[li]!);
+              tGrad[i] += performance.now() - s;
+              s = performance.now();
+              perLayer.push(methods.map((m, mi) => {
+                const heat = fusing ? r.fused.subarray((mi * plans.length + li) * nOut, (mi * plans.length + li + 1) * nOut)
+                  : r.heat.subarray(0, nOut);
+                const lm = layerMap(kernels, r, m, { ...x, samples, classIndex: c }, heat, out.height, out.width);
+                return fusing ? lm : { ...lm, heatmap: heat.slice() };
+              }));
+              tMaps[i] += performance.now() - s;
+            }
+            s = performance.now();
+            const probs = probabilities(li0, plan0.outputActivation);
+            for (const [mi, m] of methods.entries()) {
+              let cam = perLayer[0][mi].cam, weights = perLayer[0][mi].weights;
+              let camHeight = plan0.camHeight, camWidth = plan0.camWidth;
+              if (fusing) {
+                const heat = r.heat.subarray(0, nOut);
+                kernels.fuseMaps(r.fused.subarray(mi * plans.length * nOut, (mi + 1) * plans.length * nOut), nOut, plans.length, heat);
+                cam = heat.slice();
+                weights = new Float32Array(0);
+                camHeight = out.height;
+                camWidth = out.width;
+              }
+              explanations[i].push({
+                method: m.name as MethodName, classIndex: c, label: c >= 0 ? labels?.[c] : undefined, logit: score,
+                probability: c >= 0 ? probs[c] : NaN, layer, layers: plans.map((p) => p.layer),
+                cam, camWidth, camHeight, heatmap: fusing ? cam.slice() : perLayer[0][mi].heatmap!, width: out.width, height: out.height, weights,
+              });
+            }
+            tMaps[i] += performance.now() - s;
           }
-          if (inputs.has('cam-head') && !('reason' in plan.cam)) x.denseKernel.set(plan.cam.kernel());
-          tGrad += performance.now() - s;
-          s = performance.now();
-          perLayer.push(methods.map((m, mi) => {
-            const heat = fusing ? r.fused.subarray((mi * plans.length + li) * out.height * out.width,
-              (mi * plans.length + li + 1) * out.height * out.width) : r.heat;
-            const lm = layerMap(kernels, r, m, { ...x, samples, classIndex: c }, heat, out.height, out.width);
-            return fusing ? lm : { ...lm, heatmap: heat.slice() };
-          }));
-          tMaps += performance.now() - s;
+        } finally {
+          grads.forEach((g) => g.grad?.dispose());
         }
-        const s = performance.now();
-        const probs = probabilities(logits!, plan0.outputActivation);
-        for (const [mi, m] of methods.entries()) {
-          let cam = perLayer[0][mi].cam, weights = perLayer[0][mi].weights;
-          let camHeight = plan0.camHeight, camWidth = plan0.camWidth;
-          if (fusing) {
-            const n = out.height * out.width;
-            kernels.fuseMaps(r.fused.subarray(mi * plans.length * n, (mi + 1) * plans.length * n), n, plans.length, r.heat);
-            cam = r.heat.slice();
-            weights = new Float32Array(0);
-            camHeight = out.height;
-            camWidth = out.width;
-          }
-          explanations.push({
-            method: m.name as MethodName, classIndex: c, label: c >= 0 ? labels?.[c] : undefined, logit: score,
-            probability: c >= 0 ? probs[c] : NaN, layer, layers: plans.map((p) => p.layer),
-            cam, camWidth, camHeight, heatmap: fusing ? cam.slice() : perLayer[0][mi].heatmap!, width: out.width, height: out.height, weights,
-          });
-        }
-        tMaps += performance.now() - s;
       }
-      const probs = probabilities(logits!, plan0.outputActivation);
-      const top = topClasses(logits!, Math.min(5, plan0.numClasses)).map((k) => ({
-        classIndex: k, logit: logits![k], probability: probs[k], ...(labels ? { label: labels[k] } : {}),
-      }));
-      const total = performance.now() - t0;
-      return {
-        layer, logits: logits!, probabilities: probs, top, explanations,
-        timings: { prepare: t1 - t0, forward: t2 - t1, gradients: tGrad, maps: tMaps, total, path: kernels.path },
-        get: (method, classIndex) =>
-          explanations.find((e) => e.method === method && (classIndex == null || e.classIndex === classIndex)),
-      };
+      const shared = (performance.now() - t1) / n;
+      return group.map((g, i) => {
+        const li = logits!.slice(i * N, (i + 1) * N);
+        const probs = probabilities(li, plan0.outputActivation);
+        const top = topClasses(li, Math.min(5, N)).map((k) => ({
+          classIndex: k, logit: li[k], probability: probs[k], ...(labels ? { label: labels[k] } : {}),
+        }));
+        const ex = explanations[i];
+        return {
+          layer, logits: li, probabilities: probs, top, explanations: ex,
+          timings: {
+            prepare: g.prepare, forward: (t2 - t1 + tHead) / n, gradients: tShared / n + tGrad[i], maps: tMaps[i],
+            total: g.prepare + shared, path: kernels.path,
+          },
+          get: (method: MethodName, classIndex?: number) =>
+            ex.find((e) => e.method === method && (classIndex == null || e.classIndex === classIndex)),
+        };
+      });
     } finally {
-      if (batch !== image) batch.dispose(); // a float Tensor4D input is used as is: it stays the caller's
+      if (x !== group[0].batch) x.dispose();
+      heads.forEach((h) => h.dispose());
       bodies.forEach((b) => b.dispose());
       kernels.release();   // after a huge outputSize, give the kernel memory back (the outputs are copies)
     }
   }
 
-  /** Frees what the explainer owns (the folded BatchNorm weights); the model stays the caller's. */
+  /** Frees what the explainer owns (the folded BatchNorm weights, the transposed head kernels); the model stays the caller's. */
   dispose(): void {
-    if (!this.disposed) this.plans.forEach((p) => p.dispose?.());
+    if (!this.disposed) this.plans.forEach((p) => { releaseHeadGrad(p); p.dispose?.(); });
     this.disposed = true;
   }
 }
@@ -327,7 +411,7 @@ export async function explainWasm(model: ExplainableModel, image: ImageInput, op
   if (!byKey) cache.set(model, (byKey = new Map()));
   let pending = byKey.get(key);
   if (!pending) {
-    pending = createExplainer(model, { layer: options.layer, kernels: options.kernels, backend: options.backend, foldBatchNorm: options.foldBatchNorm });
+    pending = Explainer.create(model, { layer: options.layer, kernels: options.kernels, backend: options.backend, foldBatchNorm: options.foldBatchNorm }, false);
     byKey.set(key, pending);
     pending.catch(() => byKey!.delete(key));
   }

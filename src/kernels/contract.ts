@@ -149,6 +149,9 @@ export interface KernelOps {
   explanationMap(img: Float32Array, heat: Float32Array, n: number, C: number, out: Float32Array): void;
 }
 
+/** The index-th of `of` equal slices of a tensor along its first axis (image `index` of a batch of `of`). */
+export interface TensorPart { readonly index: number; readonly of: number }
+
 export interface Kernels extends KernelOps {
   readonly kind: KernelKind;
   /** Chosen once, when the kernels object is made (getKernels: from the active tfjs backend). */
@@ -160,8 +163,10 @@ export interface Kernels extends KernelOps {
    * tfjs-wasm's heap (nothing copied; the data is held even if the tensor is disposed); `dst` is not used and may
    * be empty. 'one-copy': the data is copied into `dst` (a region of the latest reserve(), t.size floats), which
    * is returned. Kernels only read inputs: never write into the returned view.
+   * `part`: only the index-th of `of` equal slices along the first axis (image i of a batch [n, ...]; `dst` then
+   * holds t.size / of floats); zero-copy: a view at that slice's offset, still nothing copied.
    */
-  input(slot: string, t: tf.Tensor, dst: Float32Array): Float32Array;
+  input(slot: string, t: tf.Tensor, dst: Float32Array, part?: TensorPart): Float32Array;
 
   /**
    * The view of the latest input() of `slot`, re-taken over the current memory (tfjs-wasm may grow its memory in

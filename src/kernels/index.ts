@@ -13,7 +13,7 @@ import { createWasmKernels, createZeroCopyKernels } from './wasm/binding.js';
 import { tfjsHeap, type TfjsHeap } from './wasm/tfjs-heap.js';
 import { createJsKernels } from './js/index.js';
 
-export type { Kernels, KernelKind, KernelOps, KernelPath, Regions } from './contract.js';
+export type { Kernels, KernelKind, KernelOps, KernelPath, Regions, TensorPart } from './contract.js';
 export { KERNEL_TABLE, KERNEL_NAMES, eigencamScratchLength, type KernelName } from './table.js';
 export { tensorBytesCopied } from './tensor-io.js';
 

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
+import type { TensorPart } from './contract.js';
 
 interface HeapBackend {
   typedArrayFromHeap(t: { shape: number[]; dtype: string; dataId: object }): Float32Array;
@@ -25,30 +26,40 @@ export function countCopiedBytes(n: number): void {
   copied += n;
 }
 
-export function copyTensorInto(t: tf.Tensor, dst: Float32Array): void {
-  if (t.size !== dst.length) {
+/** Floats and start of `part` (the whole tensor without one), checked against the tensor's shape. */
+export function partRange(t: tf.Tensor, part?: TensorPart): { start: number; n: number } {
+  if (!part) return { start: 0, n: t.size };
+  const { index, of } = part;
+  if (!Number.isInteger(of) || of < 1 || t.shape[0] % of !== 0 || !Number.isInteger(index) || index < 0 || index >= of) {
+    throw new InvalidInputError(`Internal: part ${index} of ${of} of a tensor [${t.shape.join(', ')}].`);
+  }
+  const n = t.size / of;
+  return { start: index * n, n };
+}
+
+export function copyTensorInto(t: tf.Tensor, dst: Float32Array, part?: TensorPart): void {
+  const { start, n } = partRange(t, part);
+  if (n !== dst.length) {
     throw new InvalidInputError(`Internal size mismatch: tensor [${t.shape.join(', ')}] into ${dst.length} floats.`);
   }
   const backend = tf.backend() as unknown as Partial<HeapBackend>;
-  if (t.dtype === 'float32' && typeof backend.typedArrayFromHeap === 'function' &&
-    backend.dataIdMap?.has(t.dataId)) {
-    dst.set(backend.typedArrayFromHeap(t as unknown as { shape: number[]; dtype: string; dataId: object }));
-  } else {
-    dst.set(t.dataSync() as Float32Array);
-  }
-  countCopiedBytes(4 * t.size);
+  const src = t.dtype === 'float32' && typeof backend.typedArrayFromHeap === 'function' && backend.dataIdMap?.has(t.dataId)
+    ? backend.typedArrayFromHeap(t as unknown as { shape: number[]; dtype: string; dataId: object })
+    : t.dataSync() as Float32Array;
+  dst.set(n === src.length ? src : src.subarray(start, start + n));
+  countCopiedBytes(4 * n);
 }
 
 /** The inputs of a one-copy Kernels object: input() copies into the view given and remembers it per slot. */
 export function copyingInputs(): {
-  input(slot: string, t: tf.Tensor, dst: Float32Array): Float32Array;
+  input(slot: string, t: tf.Tensor, dst: Float32Array, part?: TensorPart): Float32Array;
   inputView(slot: string): Float32Array | null;
   clear(): void;
 } {
   const slots = new Map<string, Float32Array>();
   return {
-    input(slot, t, dst) {
-      copyTensorInto(t, dst);
+    input(slot, t, dst, part) {
+      copyTensorInto(t, dst, part);
       slots.set(slot, dst);
       return dst;
     },

@@ -1,7 +1,8 @@
 /**
  * The inputs of one layer for the methods: A handed to the kernels (checked), and the gradient pass (dS/dA for
- * one target, via src/plan/pass.ts) next to it. kernels.input(): on the zero-copy path the kernels read both in
- * place in tfjs-wasm's heap; on the one-copy path they are copied into the regions a and g.
+ * the targets, via src/plan/pass.ts) next to it. Tensors of a batch [n, ...]: image i's part. kernels.input():
+ * on the zero-copy path the kernels read both in place in tfjs-wasm's heap (image i: a view at its offset); on
+ * the one-copy path they are copied into the regions a and g.
  * The views of LayerInputs are getters: tfjs may grow its memory in any op (which detaches views over it), so
  * each read re-takes the view; read x.a / x.g again after a tfjs op rather than keeping them.
  */
@@ -9,15 +10,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { Kernels } from '../kernels/contract.js';
 import { InvalidInputError, NumericalError } from '../errors.js';
 import type { BodyResult, Plan } from '../plan/plan.js';
-import { runHeadWithGrad, type TargetFunction } from '../plan/pass.js';
+import { runHeadWithGrad, type GradResult, type Target } from '../plan/pass.js';
 import { checkFinite, type LayerInputs, type Regions } from './maps.js';
 
 const view = (v: Float32Array, n: number) => v.length ? v.subarray(0, n) : v;
+/** Image i of a batch tensor [n, ...] (the whole tensor when n = 1). */
+const partOf = (t: tf.Tensor, i: number) => t.shape[0] === 1 ? undefined : { index: i, of: t.shape[0] };
 
-/** Views of the regions sized for this layer (getters), with A handed to the kernels (slot `a:<layer>`). */
-export function layerInputs(kernels: Kernels, plan: Plan, r: Regions, body: BodyResult): LayerInputs {
+/** Views of the regions sized for this layer (getters), with A of image i (of the body's batch) handed to the kernels (slot `a:<layer>`). */
+export function layerInputs(kernels: Kernels, plan: Plan, r: Regions, body: BodyResult, image = 0): LayerInputs {
   const ZK = plan.camHeight * plan.camWidth * plan.channels;
-  const a = kernels.input(`a:${plan.layer}`, body.a, view(r.a, ZK));
+  const a = kernels.input(`a:${plan.layer}`, body.a, view(r.a, ZK), partOf(body.a, image));
   checkFinite(a, () => `The activations at "${plan.layer}" hold NaN or Infinity for this input (the model overflowed). ` +
     'Check the pixel range and the preprocessing (e.g. scale pixels as the model was trained).');
   const scores = new Float32Array(plan.channels);
@@ -41,23 +44,33 @@ export function checkLogits(l: Float32Array): void {
  * dS/dA of one target handed to the kernels (slot `g:<layer>`; one-copy: into `g`), checked; returns the logits
  * and the score S of this pass. Read it as x.g (layerInputs) or kernels.inputView(`g:<layer>`).
  */
-export function gradientInto(kernels: Kernels, plan: Plan, body: BodyResult, target: number | TargetFunction,
-  g: Float32Array): { logits: Float32Array; score: number } {
+export function gradientInto(kernels: Kernels, plan: Plan, body: BodyResult, target: Target, g: Float32Array):
+  { logits: Float32Array; score: number } {
   const res = runHeadWithGrad(plan, body, target);
-  if (res.error !== null) throw targetError(res.error);
-  let view: Float32Array;
   try {
-    checkLogits(res.logits);
-    view = kernels.input(`g:${plan.layer}`, res.grad!, g);
+    checkGradients(res);
+    return { logits: res.logits, score: gradientAt(kernels, plan, res, 0, g) };
   } finally {
-    res.grad!.dispose();
+    res.grad?.dispose();
   }
-  if (!Number.isFinite(res.score)) {
-    throw new NumericalError(`The target function returned ${res.score}; it must return a finite score.`);
+}
+
+/** Throws the typed error of a failed gradient pass (a target function's error, non-finite logits). */
+export function checkGradients(res: GradResult): void {
+  if (res.error !== null) throw targetError(res.error);
+  checkLogits(res.logits);
+}
+
+/** Image i's dS/dA of a checked gradient pass handed to the kernels (slot `g:<layer>`; one-copy: into `g`), checked; returns its score S_i. */
+export function gradientAt(kernels: Kernels, plan: Plan, res: GradResult, i: number, g: Float32Array): number {
+  const score = res.scores[i];
+  if (!Number.isFinite(score)) {
+    throw new NumericalError(`The target function returned ${score}; it must return a finite score.`);
   }
+  const view = kernels.input(`g:${plan.layer}`, res.grad!, g, partOf(res.grad!, i));
   checkFinite(view, () => `The gradients at "${plan.layer}" hold NaN or Infinity for this input. ` +
     'Check the model weights and the preprocessing.');
-  return { logits: res.logits, score: res.score };
+  return score;
 }
 
 function targetError(e: unknown): Error {

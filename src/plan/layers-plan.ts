@@ -131,6 +131,7 @@ export function makeLayersPlan(model: tf.LayersModel, layerName?: string, option
   return {
     kind: 'layers', layer: target.sourceLayer.name, inputShape: graph.input.shape,
     camHeight: h, camWidth: w, channels: k, numClasses, outputActivation,
+    chain: skipList.length ? undefined : { tensors: chainOf(target, logits), linear: fused },
     cam: 'reason' in camHead ? camHead : { kernel: () => (camHead.dense.getWeights()[0].dataSync() as Float32Array).slice() },
     foldedBatchNorms: folding?.sites.length ?? 0,
     body(x: tf.Tensor4D): BodyResult {
@@ -148,6 +149,16 @@ export function makeLayersPlan(model: tf.LayersModel, layerName?: string, option
     },
     dispose: () => folding?.dispose(),
   };
+}
+
+/** The tensors from `target` (excluded) to `logits`, each the only input of the next (else empty). */
+function chainOf(target: SymTensor, logits: SymTensor): SymTensor[] {
+  const chain: SymTensor[] = [];
+  for (let t: SymTensor | undefined = logits; t?.id !== target.id; t = t.inputs[0]) {
+    if (!t || t.inputs.length !== 1) return [];
+    chain.unshift(t);
+  }
+  return chain;
 }
 
 /** CAM needs: target -> GlobalAveragePooling2D -> (Dropout | Flatten)* -> Dense (the class scores). */

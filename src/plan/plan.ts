@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DisposedError, UnsupportedModelError } from '../errors.js';
 import { layersCandidates, makeLayersPlan } from './layers-plan.js';
 import { graphCandidates, makeGraphPlan } from './graph-plan.js';
+import type { SymTensor } from './graph.js';
 
 export type OutputActivation = 'softmax' | 'sigmoid' | 'linear';
 
@@ -53,12 +54,18 @@ export interface Plan {
   readonly cam: CamHead | { reason: string };
   /** Input batch [1, H, W, C] -> A and the skip tensors. */
   body(x: tf.Tensor4D): BodyResult;
-  /** (A, the body's skips) -> logits [1, numClasses]. Pure tfjs ops on `a`, so it runs under tf.grad. */
+  /** (A, the body's skips) -> logits [n, numClasses]. Pure tfjs ops on `a`, so it runs under tf.grad. */
   head(body: BodyResult, a: tf.Tensor): tf.Tensor2D;
   /** How many BatchNormalization layers run folded into a convolution (0 without folding). */
   readonly foldedBatchNorms?: number;
   /** Frees what the plan owns (folded weights); the model is the caller's. */
   dispose?(): void;
+  /**
+   * A LayersModel head without skips, as the chain of its tensors from the target (excluded) to the logits;
+   * `linear` is the output layer run with a linear activation (a fused softmax/sigmoid), if any.
+   * src/plan/head-grad.ts differentiates such a head by hand.
+   */
+  readonly chain?: { readonly tensors: readonly SymTensor[]; readonly linear: tf.layers.Layer | null };
 }
 
 /** True for a tf.GraphModel (tf.loadGraphModel); a LayersModel has layers, a GraphModel has an executor. */

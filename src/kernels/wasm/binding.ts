@@ -6,7 +6,7 @@
  * tfjs-wasm's heap, imported (heap-arena.ts, the zero-copy path).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { KernelOps, KernelPath, Kernels, Regions } from '../contract.js';
+import type { KernelOps, KernelPath, Kernels, Regions, TensorPart } from '../contract.js';
 import { checkReserve, withChecks } from '../checks.js';
 import { KERNEL_NAMES, PARSED, type HostArg } from '../table.js';
 import { copyingInputs } from '../tensor-io.js';
@@ -24,7 +24,7 @@ interface KernelMemory {
   readonly bytes: number;
   reserve(f32: Record<string, number>, u8: Record<string, number>): Regions;
   release(): void;
-  input(slot: string, t: tf.Tensor, dst: Float32Array): Float32Array;
+  input(slot: string, t: tf.Tensor, dst: Float32Array, part?: TensorPart): Float32Array;
   inputView(slot: string): Float32Array | null;
 }
 
@@ -70,7 +70,7 @@ function bindKernels(mem: KernelMemory, path: KernelPath): Kernels {
       return mem.reserve(f32, u8);
     },
     release: () => mem.release(),
-    input: (slot, t, dst) => mem.input(slot, t, dst),
+    input: (slot, t, dst, part) => mem.input(slot, t, dst, part),
     inputView: (slot) => mem.inputView(slot),
     get memoryBytes() { return mem.bytes; },
   };
@@ -99,7 +99,7 @@ export function createZeroCopyKernels(heap: TfjsHeap, ex: KernelExports): Kernel
     get bytes() { return arena.bytes; },
     reserve: (f32, u8) => arena.reserve(f32, u8),
     release: () => arena.release(),
-    input: (slot, t) => arena.input(slot, t),
+    input: (slot, t, _dst, part) => arena.input(slot, t, part),
     inputView: (slot) => arena.inputView(slot),
   }, 'zero-copy');
 }

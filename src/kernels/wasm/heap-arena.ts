@@ -17,8 +17,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { KERNEL_MEMORY_KEEP_BYTES } from '../../constants.js';
 import { InvalidInputError } from '../../errors.js';
 import { JET_LUT } from '../js/colormap.js';
-import type { Regions } from '../contract.js';
-import { countCopiedBytes } from '../tensor-io.js';
+import type { Regions, TensorPart } from '../contract.js';
+import { countCopiedBytes, partRange } from '../tensor-io.js';
 import type { KernelExports } from './loader.js';
 import type { TfjsHeap } from './tfjs-heap.js';
 
@@ -35,7 +35,7 @@ export interface HeapArena {
   reserve(f32: Record<string, number>, u8: Record<string, number>): Regions;
   release(): void;
   readonly bytes: number;
-  input(slot: string, t: tf.Tensor): Float32Array;
+  input(slot: string, t: tf.Tensor, part?: TensorPart): Float32Array;
   inputView(slot: string): Float32Array | null;
 }
 
@@ -133,19 +133,20 @@ export function createHeapArena(heap: TfjsHeap, ex: KernelExports, keepBytes = K
       if (capacity > keepBytes) { freeBlock(); generation++; }   // below the limit the regions stay valid
     },
 
-    input(slot, t) {
+    input(slot, t, part) {
       dropInput(slot);
+      const { start, n } = partRange(t, part);
       const offset = heap.offsetOf(t);
       if (offset !== null) {
-        inputs.set(slot, { offset, n: t.size, held: heap.hold(t), own: 0 });
+        inputs.set(slot, { offset: offset + 4 * start, n, held: heap.hold(t), own: 0 });
       } else {
         // a tensor of another backend: one copy into a block of tfjs's heap
-        const own = 4 * t.size + 16 < MAX_HEAP ? heap.malloc(4 * t.size + 16) : 0;
-        if (!own) throw new InvalidInputError(`tfjs-wasm's heap (at most 4 GB) cannot give ${4 * t.size} more bytes for a kernel input.`);
-        const data = t.dataSync() as Float32Array;
-        inputs.set(slot, { offset: align16(own), n: t.size, held: null, own });
-        new Float32Array(heap.memory.buffer, align16(own), t.size).set(data);
-        countCopiedBytes(4 * t.size);
+        const own = 4 * n + 16 < MAX_HEAP ? heap.malloc(4 * n + 16) : 0;
+        if (!own) throw new InvalidInputError(`tfjs-wasm's heap (at most 4 GB) cannot give ${4 * n} more bytes for a kernel input.`);
+        const data = (t.dataSync() as Float32Array).subarray(start, start + n);
+        inputs.set(slot, { offset: align16(own), n, held: null, own });
+        new Float32Array(heap.memory.buffer, align16(own), n).set(data);
+        countCopiedBytes(4 * n);
       }
       return this.inputView(slot)!;
     },
