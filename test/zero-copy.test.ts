@@ -55,6 +55,7 @@ async function explainWith(kernels: Kernels | null, req: Parameters<Awaited<Retu
     return (await ex.explain(x, req))[0];
   } finally {
     x.dispose();
+    ex.dispose();   // the explainer's own tensors (the head gradient's transposed Dense kernel)
   }
 }
 
