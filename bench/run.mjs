@@ -25,7 +25,7 @@ const found = readdirSync(here)
 
 const args = process.argv.slice(2);
 /** Flags that take a value (passed on with it): --out DIR, --rounds N, --only a,b, and the benches' own. */
-const VALUE_FLAGS = new Set(['--out', '--rounds', '--only', '--workers', '--images', '--frames', '--threads']);
+const VALUE_FLAGS = new Set(['--out', '--rounds', '--only', '--workers', '--images', '--frames', '--threads', '--model']);
 const names = [];
 const passThrough = [];
 for (let i = 0; i < args.length; i++) {

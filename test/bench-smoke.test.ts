@@ -98,6 +98,32 @@ test('bench/run.mjs explain --quick writes explain.json with interleaved rows, C
   }
 });
 
+test('bench/run.mjs sequence --quick writes sequence.json: forward, gradcam and gradcam++ per clip, ratios, breakdown, no leak', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.mjs', 'sequence', '--quick', '--out', out], {
+      cwd: root, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.is(run.status, 0, `bench exited with ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    assert.ok(existsSync(path.join(out, 'sequence.md')), 'sequence.md written');
+    const res = JSON.parse(readFileSync(path.join(out, 'sequence.json'), 'utf8'));
+    assert.equal([res.bench, res.quick, res.machine.tfjsBackend, res.leakedTensors], ['sequence', true, 'wasm', 0]);
+    assert.ok(res.machine.end, 'load at the end recorded');
+    assert.equal(Object.keys(res.rows), ['forward', 'gradcam', 'gradcam++']);
+    assert.equal(res.model.layer, 'convlstm');
+    for (const [k, r] of Object.entries(res.rows) as [string, { wall: { median: number; min: number }; cpu: { median: number }; n: number }][]) {
+      assert.ok(r.n >= 1 && r.wall.median > 0 && r.wall.min <= r.wall.median && Number.isFinite(r.cpu.median) && r.cpu.median >= 0, `${k}: wall and CPU stats`);
+    }
+    for (const [k, x] of Object.entries(res.ratios) as [string, { cpu: number; wall: number }][]) assert.ok(Number.isFinite(x.wall) && x.wall > 0, `${k}: ratio`);
+    for (const m of ['gradcam', 'gradcam++']) {
+      const b = res.breakdown[m];
+      assert.ok(b.forward > 0 && b.gradients > 0 && b.total >= b.forward + b.gradients, `${m}: breakdown`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('bench/run.mjs browser --quick: isolated pages get the threaded binary, the plain page does not', () => {
   if (process.env.SKIP_BROWSER === '1') { console.log('browser bench smoke: skipped because SKIP_BROWSER=1'); return; }
   const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));

@@ -314,7 +314,7 @@ function browserTests(): void {
       .gradcamDemo.clips.play(f, 'gradcam'), first.file) as ClipResult;
     await useWasmBackend();
     const m = await loadModel(clip.dir);
-    const e = await explainSequence(m as tf.LayersModel, readClip(first.path).frames, { method: 'gradcam', layer: 'convlstm', preprocess: (x) => x.div(255) as tf.Tensor4D });
+    const e = await explainSequence(m, readClip(first.path).frames, { method: 'gradcam', layer: 'convlstm', preprocess: (x) => x.div(255) as tf.Tensor4D });
     m.dispose();
     assert.is(r.method, 'gradcam');
     assert.is(r.classIndex, e.classIndex);

@@ -74,7 +74,7 @@ export async function explainClip(values: ClipValues): Promise<number> {
     const { range, from } = inputRangeOf(card, values['input-range']);
     const target = values.class == null ? 'top' as const : parseClass(values.class, card);
     const { explainSequence } = await import('../sequence/index.js');
-    const e = await explainSequence(loaded.model as Parameters<typeof explainSequence>[0], clip.frames, {
+    const e = await explainSequence(loaded.model, clip.frames, {
       method, layer: values.layer ?? card?.targetLayer, target, labels, preprocess: preprocessFor(range),
     });
     const t0 = performance.now();

@@ -37,21 +37,25 @@ export interface PlanOptions {
   foldBatchNorm?: boolean;
 }
 
-export interface Plan {
-  readonly kind: 'layers' | 'graph';
+/** What an image plan and a sequence plan (src/sequence/plan.ts) share: the target, its size, the classes. */
+export interface SplitTarget {
   /** The target's name: a layer name (LayersModel) or a node name (GraphModel). */
   readonly layer: string;
-  /** The model input [batch, H, W, C]; null where the size is not fixed. */
+  /** The model input [batch, H, W, C] (a sequence model: [batch, T, H, W, C]); null where the size is not fixed. */
   readonly inputShape: readonly (number | null)[];
-  /** Size of the target activation: camHeight x camWidth x channels. */
+  /** Size of the target activation (per frame, for a sequence): camHeight x camWidth x channels. */
   readonly camHeight: number;
   readonly camWidth: number;
   readonly channels: number;
   readonly numClasses: number;
   /** The activation the model applies to the logits (the explained scores are always the logits). */
   readonly outputActivation: OutputActivation;
-  /** The CAM head (target -> global average pooling -> linear class scores), or why CAM does not apply. */
+  /** The CAM head (target -> global average pooling (over time too, for a sequence) -> linear class scores), or why CAM does not apply. */
   readonly cam: CamHead | { reason: string };
+}
+
+export interface Plan extends SplitTarget {
+  readonly kind: 'layers' | 'graph';
   /** Input batch [1, H, W, C] -> A and the skip tensors. */
   body(x: tf.Tensor4D): BodyResult;
   /** (A, the body's skips) -> logits [n, numClasses]. Pure tfjs ops on `a`, so it runs under tf.grad. */

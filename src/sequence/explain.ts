@@ -17,8 +17,8 @@ import { checkBackend, checkLabels, checkOptions, kindOf, sizeOf, type OutputSiz
 import { checkLogits, gradientInto } from '../pipeline/passes.js';
 import { checkFinite } from '../pipeline/maps.js';
 import { labelsOf } from '../plan/labels.js';
-import { runHead } from '../plan/pass.js';
-import { checkModel, type BodyResult, type Plan } from '../plan/plan.js';
+import { runHead, type TargetFunction } from '../plan/pass.js';
+import { checkModel, type BodyResult, type ExplainableModel, type Plan } from '../plan/plan.js';
 import { clipSize, toClipBatch, type ClipInput } from './clip.js';
 import { reserveSequence, sequenceMap } from './maps.js';
 import { withCorrectUnpackGrad } from './unpack-grad.js';
@@ -29,8 +29,11 @@ export interface SequenceOptions {
   method?: MethodName;
   /** The target layer: its output is a sequence [T, h, w, K]; default the last ConvLSTM2D ('convlstm' of buildConvLstm). */
   layer?: string;
-  /** The class to explain, or 'top' (default): the top-1 prediction. */
-  target?: number | 'top';
+  /**
+   * The class to explain, 'top' (default: the top-1 prediction), or a function of the logits [numClasses] returning
+   * the float32 scalar score S to differentiate (as the image explainer's target; then classIndex is -1, probability NaN).
+   */
+  target?: number | 'top' | TargetFunction;
   /** Class names, one per class: the result carries `label` (default: labels found next to the model). */
   labels?: readonly string[];
   /** Size of each heatmap frame; default the clip's frame size. At most MAX_OUTPUT_PIXELS over all frames (T x H x W). */
@@ -46,9 +49,11 @@ export interface SequenceOptions {
 export interface SequenceExplanation {
   readonly method: MethodName;
   readonly layer: string;
+  /** The explained class; -1 for a function target. */
   readonly classIndex: number;
+  /** The class name, when labels are known (none for a function target). */
   readonly label?: string;
-  /** The explained logit S_c and its softmax (sigmoid) probability. */
+  /** The explained score S (the logit S_c, or the target function's value) and the softmax (sigmoid) probability of c (NaN for a function target). */
   readonly logit: number;
   readonly probability: number;
   /** T, and the size of each frame of the target map. */
@@ -81,7 +86,7 @@ export const SEQUENCE_METHOD_NAMES: readonly MethodName[] = METHODS.filter(seque
 /** Plans per model and layer (the split is the same for every clip). */
 const plans = new WeakMap<object, Map<string, SequencePlan>>();
 
-function planOf(model: tf.LayersModel, layer: string | undefined): SequencePlan {
+function planOf(model: ExplainableModel, layer: string | undefined): SequencePlan {
   let byLayer = plans.get(model);
   if (!byLayer) plans.set(model, (byLayer = new Map()));
   const key = layer ?? '';
@@ -103,8 +108,9 @@ function checkSequenceOptions(o: SequenceOptions): void {
   }
   if (o.method != null && typeof o.method !== 'string') throw new UnknownMethodError(kindOf(o.method), SEQUENCE_METHOD_NAMES);
   const t = o.target;
-  if (t != null && t !== 'top' && !(typeof t === 'number' && Number.isInteger(t))) {
-    throw new InvalidInputError(`target must be a class index (an integer) or 'top'; got ${kindOf(t)}.`);
+  if (t != null && t !== 'top' && typeof t !== 'function' && !(typeof t === 'number' && Number.isInteger(t))) {
+    throw new InvalidInputError(`target must be a class index (an integer), 'top' or a function of the logits returning a scalar; got ${kindOf(t)}` +
+      (typeof t === 'string' && /^\d+$/.test(t) ? ` (write ${t}, not '${t}').` : '.'));
   }
 }
 
@@ -117,7 +123,7 @@ function checkSequenceOptions(o: SequenceOptions): void {
  * const e = await explainSequence(model, clip, { method: 'gradcam++' });   // clip: tf.Tensor4D [T, H, W, C]
  * // e.heatmaps[t]: Float32Array in [0,1], e.width x e.height; e.profile[t]: frame t's share; e.classIndex
  */
-export async function explainSequence(model: tf.LayersModel, clip: ClipInput, options: SequenceOptions = {}): Promise<SequenceExplanation> {
+export async function explainSequence(model: ExplainableModel, clip: ClipInput, options: SequenceOptions = {}): Promise<SequenceExplanation> {
   const t0 = performance.now();
   checkOptions(options, 'The options');
   checkSequenceOptions(options);
@@ -129,9 +135,9 @@ export async function explainSequence(model: tf.LayersModel, clip: ClipInput, op
       `modified clips); use one of ${SEQUENCE_METHOD_NAMES.join(', ')}.`);
   }
   const plan = planOf(model, options.layer);
-  const why = method.applies(plan as unknown as Plan, 'class');
-  if (why !== true) throw new MethodNotApplicableError(method.name, why);
   const target = options.target ?? 'top';
+  const why = method.applies(plan as unknown as Plan, typeof target === 'function' ? 'function' : 'class');
+  if (why !== true) throw new MethodNotApplicableError(method.name, why);
   if (typeof target === 'number' && (target < 0 || target >= plan.numClasses)) throw new ClassIndexError(target, plan.numClasses);
   const labels = checkLabels(options.labels ?? labelsOf(model), plan.numClasses);
   const size = clipSize(clip);
@@ -158,7 +164,8 @@ export async function explainSequence(model: tf.LayersModel, clip: ClipInput, op
     const t2 = performance.now();
     const [, T, h, w, K] = body.a.shape;
     const d = { T, h, w, K, numClasses: plan.numClasses, H: out.height, W: out.width };
-    const gradients = method.input === 'gradients';
+    // a function target's score comes from the gradient pass, whatever the method
+    const gradients = method.input === 'gradients' || typeof target === 'function';
     const r = reserveSequence(kernels, d, { gradients, camHead: method.input === 'cam-head' });
     // the shared image passes, on the 5-D target (they only read plan.head/layer and body.a/skips)
     const asPlan = plan as unknown as Plan, asBody = body as unknown as BodyResult;
@@ -167,14 +174,14 @@ export async function explainSequence(model: tf.LayersModel, clip: ClipInput, op
       logits = runHead(asPlan, asBody);
       checkLogits(logits);
     }
-    const c = target === 'top' ? argmax(logits!) : target;
+    const c = target === 'top' ? argmax(logits!) : typeof target === 'number' ? target : -1;
     // zero-copy on tfjs-wasm: the kernels read A (and g below) in place; else one copy into r.a / r.g
     const a = kernels.input(`a:${plan.layer}`, body.a, r.a);
     checkFinite(a, () => `The activations at "${plan.layer}" hold NaN or Infinity for this clip (the model overflowed). ` +
       'Check the pixel range and the preprocessing.');
-    let score = logits ? logits[c] : NaN;
+    let score = logits && c >= 0 ? logits[c] : NaN;
     if (gradients) {
-      const res = withCorrectUnpackGrad(() => gradientInto(kernels, asPlan, asBody, c, r.g));
+      const res = withCorrectUnpackGrad(() => gradientInto(kernels, asPlan, asBody, c >= 0 ? c : target as TargetFunction, r.g));
       logits = res.logits;
       score = res.score;
     }
@@ -187,8 +194,8 @@ export async function explainSequence(model: tf.LayersModel, clip: ClipInput, op
     const map = sequenceMap(kernels, r, inputs, method, d, c, plan.layer);
     const t4 = performance.now();
     return {
-      method: method.name as MethodName, layer: plan.layer, classIndex: c, ...(labels ? { label: labels[c] } : {}),
-      logit: score, probability: probabilities(logits!, plan.outputActivation)[c],
+      method: method.name as MethodName, layer: plan.layer, classIndex: c, ...(labels && c >= 0 ? { label: labels[c] } : {}),
+      logit: score, probability: c >= 0 ? probabilities(logits!, plan.outputActivation)[c] : NaN,
       frames: T, camHeight: h, camWidth: w, cam: map.cam, width: out.width, height: out.height,
       heatmaps: map.heatmaps, profile: map.profile, weights: map.weights,
       timings: { prepare: t1 - t0, forward: t2 - t1, gradients: t3 - t2, maps: t4 - t3, total: t4 - t0 },

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildGraph, downstreamOf, evaluate, type SymTensor } from '../plan/graph.js';
 import { logitsOf, makeOverride } from '../plan/layers-plan.js';
-import { isLayersModel, type CamHead, type OutputActivation } from '../plan/plan.js';
+import { isGraphModel, isLayersModel, type CamHead, type SplitTarget } from '../plan/plan.js';
 import { NoTargetLayerError, UnknownLayerError, UnsupportedModelError } from '../errors.js';
 
 /** The target sequence A [1, T, h, w, K] and the other tensors the head reads; owned by the caller. */
@@ -18,19 +18,9 @@ export interface SequenceBody {
   dispose(): void;
 }
 
-export interface SequencePlan {
-  readonly layer: string;
-  /** The model input [batch, T, H, W, C] (null where not fixed). */
-  readonly inputShape: readonly (number | null)[];
-  /** The target's frames T (null: as many as the clip has), and its per-frame size h x w x K. */
+export interface SequencePlan extends SplitTarget {
+  /** The target's frames T (null: as many as the clip has); camHeight x camWidth x channels per frame. */
   readonly frames: number | null;
-  readonly camHeight: number;
-  readonly camWidth: number;
-  readonly channels: number;
-  readonly numClasses: number;
-  readonly outputActivation: OutputActivation;
-  /** The CAM head over time (target -> per-frame GAP -> GAP over time -> Dense), or why CAM does not apply. */
-  readonly cam: CamHead | { reason: string };
   body(x: tf.Tensor): SequenceBody;
   /** (A, the body's skips) -> logits [1, numClasses]: tfjs ops on `a`, so it runs under tf.grad. */
   head(body: SequenceBody, a: tf.Tensor): tf.Tensor2D;
@@ -54,8 +44,11 @@ export function sequenceCandidates(model: tf.LayersModel): string[] {
 
 export function makeSequencePlan(model: unknown, layerName?: string): SequencePlan {
   if (!isLayersModel(model)) {
-    throw new UnsupportedModelError('explainSequence needs a tf.LayersModel (tf.model, tf.loadLayersModel) whose input is a clip ' +
-      '[batch, T, H, W, C]; graph models are not supported for sequences.');
+    throw new UnsupportedModelError('explainSequence explains a tf.LayersModel (tf.model, tf.loadLayersModel, a layers-model ' +
+      'folder through loadModel) whose input is a clip [batch, T, H, W, C] and which has a ConvLSTM2D with returnSequences: true ' +
+      '(or another layer with a 5-D sequence output [batch, T, h, w, K]); ' +
+      (isGraphModel(model) ? 'this is a tf.GraphModel, whose recurrent layers are not visible as layers: load or convert the Keras model as a layers model.'
+        : 'graph models are not supported for sequences.'));
   }
   const graph = buildGraph(model);
   const inShape = graph.input.shape;
