@@ -36,6 +36,19 @@ test('width, frames, size and seeds', () => {
   [a, b, c].forEach((m) => m.dispose());
 });
 
+test("stem 'vgg': VGG16's blocks 1-2 at width 0.125 under VGG16's names, the ConvLSTM still at a quarter of the frame", () => {
+  const m = buildConvLstm({ stem: 'vgg', seed: 1 });
+  assert.equal(m.layers.map((l) => l.name), ['input_layer', 'block1_conv1', 'block1_conv2', 'block1_pool', 'block2_conv1', 'block2_conv2',
+    'block2_pool', 'stem_bn', 'convlstm', 'post_conv', 'post_bn', 'frame_pool', 'time_pool', 'predictions']);
+  assert.equal(m.getLayer('block2_pool').outputShape, [null, 10, 16, 16, 16]);
+  assert.equal(m.getLayer(CONVLSTM_TARGET).outputShape, [null, 10, 16, 16, 32]);
+  // the weight shapes of models/vgg16-digits' block1_conv1 .. block2_conv2, so training can copy them
+  assert.equal(['block1_conv1', 'block1_conv2', 'block2_conv1', 'block2_conv2'].map((n) => m.getLayer(n).getWeights()[0]!.shape),
+    [[3, 3, 3, 8], [3, 3, 8, 8], [3, 3, 8, 16], [3, 3, 16, 16]]);
+  m.dispose();
+  assert.throws(() => buildConvLstm({ stem: 'resnet' as 'vgg' }), /stem must be/);
+});
+
 test('bad options are refused before any layer is built', () => {
   assert.throws(() => buildConvLstm({ inputShape: [64, 64, 3] as unknown as [number, number, number, number] }), /frames, height, width, channels/);
   assert.throws(() => buildConvLstm({ inputShape: [10, 30, 30, 3] }), /multiples of 4/);

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { train, scheduledRate, TrainingStopped, type ModelCard } from '../src/node/train.js';
-import { loadModel } from '../src/node/model-io.js';
+import { loadModel, loadLayersModel } from '../src/node/model-io.js';
 import { InvalidInputError } from '../src/errors.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gradcam-train-'));
@@ -131,12 +131,32 @@ test('a ConvLSTM trains on clips with the same loop: its card has [T,S,S,3], the
   m.dispose();
 });
 
+test("a ConvLSTM with the 'vgg' stem takes VGG16's blocks 1-2 from vgg16-digits, frozen, and nothing else", async () => {
+  const out = path.join(tmp, 'convlstm-vgg');
+  const log: string[] = [];
+  const card = await train({ model: 'convlstm', width: 1, size: 32, frames: 6, scenesPerEpoch: 16, batchSize: 8, evalScenes: 10,
+    targetAccuracy: 2, epochs: 1, out, stem: 'vgg', transfer: 'models/vgg16-digits', log: (l) => log.push(l) });
+  assert.is(card.stem, 'vgg');
+  assert.ok(log.some((l) => /transferred 4 layers/.test(l)), log.join('\n'));
+  const [m, from] = [await loadLayersModel(out), await loadLayersModel('models/vgg16-digits')];
+  for (const n of ['block1_conv1', 'block1_conv2', 'block2_conv1', 'block2_conv2']) {
+    assert.not.ok(m.getLayer(n).trainable, `${n} frozen`);
+    m.getLayer(n).getWeights().forEach((w, i) => assert.is(tf.tidy(() => w.sub(from.getLayer(n).getWeights()[i]!).abs().max().dataSync()[0]), 0, n));
+  }
+  assert.ok(m.getLayer('predictions').trainable);
+  assert.ok(tf.tidy(() => m.getLayer('predictions').getWeights()[0]!.sub(from.getLayer('predictions').getWeights()[0]!).abs().max().dataSync()[0]!) > 0);
+  [m, from].forEach((x) => x.dispose());
+});
+
 test('a clip model refuses the image-only options, and an unknown model is a typed error', async () => {
   const o = { model: 'convlstm' as const, width: 0.25, size: 32, frames: 4, out: path.join(tmp, 'never'), log: () => {} };
-  for (const extra of [{ instances: [1, 2] as const }, { head: 'original' as const }, { transfer: 'models/x' }, { fcUnits: 8 }]) {
+  for (const extra of [{ instances: [1, 2] as const }, { head: 'original' as const }, { fcUnits: 8 }]) {
     const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
     assert.instance(err, InvalidInputError, JSON.stringify(extra));
   }
+  const image = await train({ ...base, out: path.join(tmp, 'never'), stem: 'vgg', log: () => {} }).catch((e: unknown) => e);
+  assert.instance(image, InvalidInputError);
+  assert.match(String(image), 'stem');
   const err = await train({ ...o, model: 'lenet' as 'convlstm' }).catch((e: unknown) => e);
   assert.instance(err, InvalidInputError);
   assert.match(String(err), 'convlstm');

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend } from '../backend/index.js';
-import { MODELS, type ModelName } from '../models/index.js';
+import { MODELS, type ModelName, type ConvLstmStem } from '../models/index.js';
 import { type Split } from '../data/index.js';
 import { TRAIN_DATA, accuracyOver, type DataRequest } from './train-data.js';
 import { InvalidInputError } from '../errors.js';
@@ -44,6 +44,8 @@ export interface TrainOptions {
    * BatchNorm of their branch gets gamma = 0), so the new model computes the source's function at step 0.
    */
   transfer?: string;
+  /** A clip model's stem (ConvLstmOptions.stem); with `transfer` a 'vgg' stem is copied and kept frozen. */
+  stem?: ConvLstmStem;
   /** false: drop-connect (EfficientNet's per-block Dropout '<block>drop') off while training. Default true. */
   dropConnect?: boolean;
   /** Store the weights as float16 (half the bytes). */
@@ -76,6 +78,8 @@ export interface ModelCard {
   name: string;
   topology: string;
   width: number;
+  /** A clip model's per-frame stem. */
+  stem?: ConvLstmStem;
   /** [H, W, 3] for image models, [T, H, W, 3] for clip models. */
   inputShape: number[];
   classes: number;
@@ -144,12 +148,14 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const target = o.targetAccuracy ?? 0.985, maxMs = (o.maxMinutes ?? 60) * 60_000;
   const head = o.head ?? 'gap';
   const frames = o.frames ?? 10;
-  if (spec.input === 'clip' && (o.instances || o.transfer || head !== 'gap' || o.fcUnits !== undefined)) {
-    throw new InvalidInputError(`${o.model} is a clip model: instances, transfer, head and fcUnits apply to image backbones only.`);
+  if (spec.input === 'clip' && (o.instances || head !== 'gap' || o.fcUnits !== undefined)) {
+    throw new InvalidInputError(`${o.model} is a clip model: instances, head and fcUnits apply to image backbones only.`);
   }
+  if (spec.input === 'image' && o.stem) throw new InvalidInputError(`${o.model} is an image backbone: stem applies to clip models only.`);
+  const stem = spec.input === 'clip' ? o.stem ?? 'strided' : undefined;
   const inputShape = data.inputShape(size, frames);
   const model = spec.input === 'clip'
-    ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed })
+    ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed, stem })
     : spec.build({ inputShape: inputShape as [number, number, number], classes: 10, width: o.width, head, fcUnits: o.fcUnits, seed });
   const request = (start: number, count: number, s = seed): DataRequest => ({ seed: s, size, frames, instances: o.instances, start, count });
   const measure = (split: string, count: number, s: number, instances?: readonly [number, number]) =>
@@ -160,10 +166,13 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     for (const layer of model.layers) {
       const w = layer.getWeights();
       if (!w.length) continue;
+      // a clip model takes only its VGG stem (blocks 1-2) from an image model
+      if (spec.input === 'clip' && !/^block\d_/.test(layer.name)) continue;
       const src = from.layers.find((l) => l.name === layer.name);
       const sw = src?.getWeights();
       if (sw && sw.length === w.length && sw.every((t, i) => t.shape.join() === w[i].shape.join())) {
         layer.setWeights(sw);
+        if (spec.input === 'clip') layer.trainable = false;   // a clip model's copied stem stays as trained on the scenes
         copied++;
       } else if (layer.getClassName() === 'BatchNormalization' && /_3_bn$/.test(layer.name)) {
         layer.setWeights(w.map((t, i) => (i === 0 ? tf.zerosLike(t) : t)));   // gamma = 0: the block is x -> relu(x + 0)
@@ -194,7 +203,8 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   let schedule: [number, number][] = [];
   // A resumable run: the options that fix the data stream and the model must match the checkpoint's.
   const key = JSON.stringify({ model: o.model, width: o.width, size, head, fcUnits: o.fcUnits, batchSize, perEpoch, seed,
-    instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr, ...(spec.input === 'clip' ? { frames } : {}) });
+    instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr, ...(spec.input === 'clip' ? { frames } : {}),
+    ...(stem && stem !== 'strided' ? { stem, transfer: o.transfer ?? null } : {}) });
   const found = o.checkpoint ? findCheckpoint(o.checkpoint) : null;
   if (found) {
     if (found.state.key !== key) {
@@ -252,7 +262,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   dropConnect.forEach((l, i) => { l.rate = dropRates[i]!; });
   const { bytes } = await saveModel(model, o.out, 'weights.bin', { float16: o.float16 });
   const card: ModelCard = {
-    name: path.basename(o.out), topology: spec.kerasName, width: o.width, inputShape, classes: 10,
+    name: path.basename(o.out), topology: spec.kerasName, width: o.width, ...(stem ? { stem } : {}), inputShape, classes: 10,
     head, fcUnits: head === 'original' ? o.fcUnits : undefined, targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
     preprocessing: data.preprocessing,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],

@@ -1,0 +1,62 @@
+// Accuracy of trained digit-scene models on many scenes of several evaluation seeds, with 95 % intervals, written
+// into each model's card (field `accuracyLarge`) and printed as a Markdown table.
+//
+//   node --import tsx scripts/accuracy.ts --model models-224/vgg16fc-digits224 [--model ...] [--n 5000]
+//        [--seeds 20261126,20261201] [--no-card]
+//
+// The first seed is the cards' evaluation seed (EVAL_SEED); list a seed that played no part in anything (not in
+// training, validation or the choice of a checkpoint) beside it. Scenes are generated at the card's input size.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { useWasmBackend } from '../src/backend/index.js';
+import { EVAL_SEED } from '../src/constants.js';
+import { loadLayersModel } from '../src/node/model-io.js';
+import { accuracy } from '../src/node/train.js';
+
+const { values: a } = parseArgs({
+  options: {
+    model: { type: 'string', multiple: true }, n: { type: 'string', default: '5000' },
+    seeds: { type: 'string', default: `${EVAL_SEED},20261201` }, 'no-card': { type: 'boolean', default: false },
+  },
+});
+if (!a.model?.length) throw new Error('give at least one --model <folder>');
+const n = Number(a.n);
+const seeds = a.seeds!.split(',').map(Number);
+const SPLITS = ['test-single', 'test-multi'] as const;
+
+/** Wilson score interval at 95 % for k successes in n trials. */
+function wilson(k: number, total: number): [number, number] {
+  const z = 1.959964, p = k / total, d = 1 + z * z / total;
+  const centre = (p + z * z / (2 * total)) / d, half = (z * Math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))) / d;
+  return [centre - half, centre + half];
+}
+
+await useWasmBackend();
+const rows: string[] = ['| model | seed | test-single % (95 % CI) | test-multi % (95 % CI) |', '|---|---:|---:|---:|'];
+for (const dir of a.model) {
+  const cardFile = path.join(dir, 'card.json');
+  const card = JSON.parse(readFileSync(cardFile, 'utf8')) as { name: string; inputShape: number[]; accuracyLarge?: unknown };
+  const model = await loadLayersModel(dir);
+  const bySeed: Record<string, Record<string, { accuracy: number; ci95: [number, number] }>> = {};
+  for (const seed of seeds) {
+    const t0 = Date.now();
+    bySeed[seed] = {};
+    for (const split of SPLITS) {
+      const acc = accuracy(model, split, n, seed, card.inputShape[0]);
+      bySeed[seed]![split] = { accuracy: acc, ci95: wilson(Math.round(acc * n), n) };
+    }
+    const cell = (s: (typeof SPLITS)[number]) => {
+      const r = bySeed[seed]![s]!;
+      return `${(100 * r.accuracy).toFixed(2)} (${(100 * r.ci95[0]).toFixed(2)}-${(100 * r.ci95[1]).toFixed(2)})`;
+    };
+    rows.push(`| ${card.name} | ${seed}${seed === EVAL_SEED ? ' (card)' : ''} | ${cell('test-single')} | ${cell('test-multi')} |`);
+    console.error(`${card.name} seed ${seed}: ${rows.at(-1)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  model.dispose();
+  if (!a['no-card']) {
+    card.accuracyLarge = { scenes: n, command: `node --import tsx scripts/accuracy.ts --model ${dir} --n ${n} --seeds ${seeds.join(',')}`, seeds: bySeed };
+    writeFileSync(cardFile, JSON.stringify(card, null, 2) + '\n');
+  }
+}
+console.log(rows.join('\n'));
