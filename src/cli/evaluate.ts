@@ -23,7 +23,7 @@ Options:
   -m, --model <name|path>[@layer]
                             built-in model name (models/<name>/) or model.json path, optionally at a
                             given target layer; repeatable, the same model may come twice at two layers
-                            (default: every built-in model at its card's layer)
+                            (default: every built-in image model at its card's layer)
       --methods <list>      comma-separated, from: ${METHODS.map((m) => m.name).join(', ')} (default: all but scorecam and smoothgradcam++, which cost extra passes);
                             a method that does not apply to a model is reported as n/a
       --split <single|multi> test-single (one digit) or test-multi (2-3 digits of one class) (default: single)

@@ -88,7 +88,7 @@ export async function evaluate(options: EvaluateOptions = {}): Promise<EvaluateR
   }
   const comparing = methods.includes(compare[0]) && methods.includes(compare[1]);
   if (options.compare && !comparing) throw new InvalidInputError(`compare names ${compare.join(' and ')}; both must be among the methods evaluated.`);
-  const specs: ModelSpec[] = (options.models && options.models.length > 0 ? options.models : builtinModels().map((m) => m.name)).map(toSpec);
+  const specs: ModelSpec[] = (options.models && options.models.length > 0 ? options.models : builtinModels('image').map((m) => m.name)).map(toSpec);
   if (specs.length === 0) {
     throw new InvalidInputError('No models: pass --model <built-in name or model.json path> (no built-in models are installed under models/).');
   }

@@ -20,22 +20,30 @@ export const MODELS_DIR = path.join(PACKAGE_ROOT, 'models');
  */
 export const DEFAULT_MODEL = 'vgg16-digits';
 
-export interface BuiltinModel { name: string; dir: string; card: Record<string, unknown> & { inputShape?: number[]; classNames?: string[] } }
+export interface BuiltinModel {
+  name: string; dir: string; card: Record<string, unknown> & { inputShape?: number[]; classNames?: string[] };
+  /** 'clip' when the card's inputShape is [T, H, W, C] (a sequence model such as the ConvLSTM), else 'image'. */
+  input: 'image' | 'clip';
+}
 
 function meanAccuracy(card: BuiltinModel['card']): number {
   const acc = (card as { accuracy?: Record<string, number> }).accuracy;
   return acc ? ((acc['test-single'] ?? 0) + (acc['test-multi'] ?? 0)) / 2 : 0;
 }
 
-/** The bundled models: DEFAULT_MODEL first, then the most accurate (mean of the two test splits). */
-export function builtinModels(): BuiltinModel[] {
+/**
+ * The bundled models: DEFAULT_MODEL first, then the most accurate (mean of the two test splits of the scenes).
+ * `input` keeps only the image models or only the clip models (default: both).
+ */
+export function builtinModels(input?: BuiltinModel['input']): BuiltinModel[] {
   if (!existsSync(MODELS_DIR)) return [];
   return readdirSync(MODELS_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(MODELS_DIR, d.name, 'model.json')))
-    .map((d) => {
+    .map((d): BuiltinModel => {
       const card = readCard(path.join(MODELS_DIR, d.name, 'card.json')) ?? {};
-      return { name: d.name, dir: path.join(MODELS_DIR, d.name), card };
+      return { name: d.name, dir: path.join(MODELS_DIR, d.name), card, input: card.inputShape?.length === 4 ? 'clip' : 'image' };
     })
+    .filter((m) => !input || m.input === input)
     .sort((a, b) => Number(b.name === DEFAULT_MODEL) - Number(a.name === DEFAULT_MODEL) ||
       meanAccuracy(b.card) - meanAccuracy(a.card) || a.name.localeCompare(b.name));
 }
