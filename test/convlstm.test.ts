@@ -36,7 +36,7 @@ test('width, frames, size and seeds', () => {
   [a, b, c].forEach((m) => m.dispose());
 });
 
-test("stem 'vgg': VGG16's blocks 1-2 at width 0.125 under VGG16's names, the ConvLSTM still at a quarter of the frame", () => {
+test("stems 'vgg' / 'vgg3': VGG16's blocks 1-2 / 1-3 at width 0.125 under VGG16's names, the ConvLSTM still at a quarter of the frame", () => {
   const m = buildConvLstm({ stem: 'vgg', seed: 1 });
   assert.equal(m.layers.map((l) => l.name), ['input_layer', 'block1_conv1', 'block1_conv2', 'block1_pool', 'block2_conv1', 'block2_conv2',
     'block2_pool', 'stem_bn', 'convlstm', 'post_conv', 'post_bn', 'frame_pool', 'time_pool', 'predictions']);
@@ -46,7 +46,13 @@ test("stem 'vgg': VGG16's blocks 1-2 at width 0.125 under VGG16's names, the Con
   assert.equal(['block1_conv1', 'block1_conv2', 'block2_conv1', 'block2_conv2'].map((n) => m.getLayer(n).getWeights()[0]!.shape),
     [[3, 3, 3, 8], [3, 3, 8, 8], [3, 3, 8, 16], [3, 3, 16, 16]]);
   m.dispose();
+  const m3 = buildConvLstm({ stem: 'vgg3', seed: 1 });
+  assert.equal(m3.layers.slice(7, 12).map((l) => l.name), ['block3_conv1', 'block3_conv2', 'block3_conv3', 'block3_pool', 'stem_bn']);
+  assert.equal(m3.getLayer(CONVLSTM_TARGET).outputShape, [null, 10, 8, 8, 32]);
+  assert.equal(m3.getLayer('block3_conv3').getWeights()[0]!.shape, [3, 3, 32, 32]);
+  m3.dispose();
   assert.throws(() => buildConvLstm({ stem: 'resnet' as 'vgg' }), /stem must be/);
+  assert.throws(() => buildConvLstm({ stem: 'vgg3', inputShape: [10, 36, 36, 3] }), /multiples of 8/);
 });
 
 test('bad options are refused before any layer is built', () => {

@@ -3,7 +3,7 @@
  *
  *   input [T,H,W,C]
  *   -> stem: per frame (timeDistributed) conv 3x3 stride 2 'stem_conv1' -> conv 3x3 stride 2 'stem_conv2' (ReLU)
- *      (or, with stem 'vgg', VGG16's blocks 1-2) -> BatchNorm 'stem_bn'
+ *      (or, with stem 'vgg' / 'vgg3', VGG16's blocks 1-2 / 1-3) -> BatchNorm 'stem_bn'
  *   -> ConvLSTM2D 'convlstm' (3x3, 'same', returnSequences: true)          output [T, H/4, W/4, K]
  *   -> per frame conv 3x3 'post_conv' (ReLU) -> BatchNorm 'post_bn'         output [T, H/4, W/4, P]
  *   -> global average pooling over space ('frame_pool', per frame) and time ('time_pool')
@@ -31,13 +31,18 @@ export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'h
   /**
    * The per-frame stem before the ConvLSTM (both reduce by 4): 'strided' (default) two 3x3 stride-2 convolutions;
    * 'vgg' VGG16's blocks 1-2 at width 0.125 (conv 8, conv 8, max pool, conv 16, conv 16, max pool; the layer names
-   * of VGG16, so training can copy them from the 64-px vgg16-digits model and keep them frozen).
+   * of VGG16, so training can copy them from the 64-px vgg16-digits model and keep them frozen); 'vgg3' blocks 1-3
+   * (+ conv 32 x 3, max pool: the ConvLSTM at an eighth of the frame, height and width multiples of 8).
    */
   stem?: ConvLstmStem;
 }
-export type ConvLstmStem = 'strided' | 'vgg';
-/** VGG16's blocks 1-2 at width 0.125: the channel counts of models/vgg16-digits. */
-const VGG_STEM = [['block1_conv1', 8], ['block1_conv2', 8], ['block1_pool', 0], ['block2_conv1', 16], ['block2_conv2', 16], ['block2_pool', 0]] as const;
+export type ConvLstmStem = 'strided' | 'vgg' | 'vgg3';
+/** VGG16's blocks 1-3 at width 0.125: the channel counts of models/vgg16-digits (0: the block's max pool). */
+const VGG_BLOCKS = [
+  [['block1_conv1', 8], ['block1_conv2', 8], ['block1_pool', 0]],
+  [['block2_conv1', 16], ['block2_conv2', 16], ['block2_pool', 0]],
+  [['block3_conv1', 32], ['block3_conv2', 32], ['block3_conv3', 32], ['block3_pool', 0]],
+] as const;
 
 const CHANNELS = { stem1: 16, stem2: 32, lstm: 32, post: 64 } as const;
 /**
@@ -66,15 +71,16 @@ export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
   const input = tf.input({ shape: [T, H, W, C], name: 'input_layer' });
   let x: tf.SymbolicTensor = input;
   const stem = options.stem ?? 'strided';
-  if (stem === 'vgg') {
-    for (const [name, filters] of VGG_STEM) {
+  if (stem === 'vgg' || stem === 'vgg3') {
+    if (stem === 'vgg3' && (H % 8 !== 0 || W % 8 !== 0)) throw new Error(`stem 'vgg3' needs height and width multiples of 8, got ${H} x ${W}`);
+    for (const [name, filters] of VGG_BLOCKS.slice(0, stem === 'vgg' ? 2 : 3).flat()) {
       x = apply(perFrame(filters ? conv(filters, name) : tf.layers.maxPooling2d({ poolSize: 2, name: `${name}_inner` }), name), x);
     }
   } else if (stem === 'strided') {
     x = apply(perFrame(conv(ch(CHANNELS.stem1), 'stem_conv1', 2), 'stem_conv1'), x);
     x = apply(perFrame(conv(ch(CHANNELS.stem2), 'stem_conv2', 2), 'stem_conv2'), x);
   } else {
-    throw new Error(`stem must be 'strided' or 'vgg', got ${JSON.stringify(stem)}`);
+    throw new Error(`stem must be 'strided', 'vgg' or 'vgg3', got ${JSON.stringify(stem)}`);
   }
   x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'stem_bn_inner' }), 'stem_bn'), x);
   const recurrentSeed = kit.nextSeed();
