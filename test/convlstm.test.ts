@@ -3,6 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { buildConvLstm, CONVLSTM_TARGET, MODELS, MODEL_NAMES, BACKBONE_NAMES } from '../src/models/index.js';
+import { explainSequence, useWasmBackend } from '../src/index.js';
+
+await useWasmBackend();
 
 test('one registry: the clip model sits in MODELS beside the image backbones', () => {
   assert.equal(MODEL_NAMES, [...BACKBONE_NAMES, 'convlstm']);
@@ -53,6 +56,23 @@ test("stems 'vgg' / 'vgg3': VGG16's blocks 1-2 / 1-3 at width 0.125 under VGG16'
   m3.dispose();
   assert.throws(() => buildConvLstm({ stem: 'resnet' as 'vgg' }), /stem must be/);
   assert.throws(() => buildConvLstm({ stem: 'vgg3', inputShape: [10, 36, 36, 3] }), /multiples of 8/);
+});
+
+test("pool 'max': global max pooling over each frame and over time; the gradient methods over time still explain it, CAM does not apply", async () => {
+  const m = buildConvLstm({ inputShape: [6, 32, 32, 3], width: 0.5, pool: 'max', seed: 3 });
+  assert.is(m.getLayer('frame_pool').getConfig().layer && (m.getLayer('frame_pool') as unknown as { layer: tf.layers.Layer }).layer.getClassName(), 'GlobalMaxPooling2D');
+  assert.is(m.getLayer('time_pool').getClassName(), 'GlobalMaxPooling1D');
+  const clip = tf.randomUniform([6, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+  // the gradient reaches only each channel's arg-max (and its 3x3 neighbourhood through post_conv)
+  const e = await explainSequence(m, clip, { method: 'gradcam' });
+  assert.ok(e.cam.every(Number.isFinite) && Math.max(...e.cam) === 1, 'a finite map normalised to 1');
+  const pp = await explainSequence(m, clip, { method: 'gradcam++' });
+  assert.ok(pp.cam.every((v) => Number.isFinite(v) && v >= 0 && v <= 1));
+  const cam = await explainSequence(m, clip, { method: 'cam', layer: 'post_bn' }).catch((err: unknown) => err);
+  assert.match(String(cam), /not applicable/);
+  clip.dispose();
+  m.dispose();
+  assert.throws(() => buildConvLstm({ pool: 'sum' as 'max' }), /pool must be/);
 });
 
 test('bad options are refused before any layer is built', () => {

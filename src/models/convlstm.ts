@@ -6,7 +6,7 @@
  *      (or, with stem 'vgg' / 'vgg3', VGG16's blocks 1-2 / 1-3) -> BatchNorm 'stem_bn'
  *   -> ConvLSTM2D 'convlstm' (3x3, 'same', returnSequences: true)          output [T, H/4, W/4, K]
  *   -> per frame conv 3x3 'post_conv' (ReLU) -> BatchNorm 'post_bn'         output [T, H/4, W/4, P]
- *   -> global average pooling over space ('frame_pool', per frame) and time ('time_pool')
+ *   -> global average (or, with pool 'max', max) pooling over space ('frame_pool', per frame) and time ('time_pool')
  *   -> Dense 'predictions' (softmax).
  *
  * The default explanation target is 'convlstm' (CONVLSTM_TARGET): its output sequence [T, h, w, K] with
@@ -35,6 +35,11 @@ export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'h
    * (+ conv 32 x 3, max pool: the ConvLSTM at an eighth of the frame, height and width multiples of 8).
    */
   stem?: ConvLstmStem;
+  /**
+   * The global pooling over space (per frame) and then over time: 'avg' (default; CAM over time applies) or 'max'
+   * (the strongest response wins, so a digit seen in 3 of 10 frames is not averaged away; CAM does not apply).
+   */
+  pool?: 'avg' | 'max';
 }
 export type ConvLstmStem = 'strided' | 'vgg' | 'vgg3';
 /** VGG16's blocks 1-3 at width 0.125: the channel counts of models/vgg16-digits (0: the block's max pool). */
@@ -92,8 +97,13 @@ export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
   }), x);
   x = apply(perFrame(conv(ch(CHANNELS.post), 'post_conv'), 'post_conv'), x);
   x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'post_bn_inner' }), 'post_bn'), x);
-  x = apply(perFrame(tf.layers.globalAveragePooling2d({ name: 'frame_pool_inner' }), 'frame_pool'), x);
-  x = apply(tf.layers.globalAveragePooling1d({ name: 'time_pool' }), x);
+  const pool = options.pool ?? 'avg';
+  if (pool !== 'avg' && pool !== 'max') throw new Error(`pool must be 'avg' or 'max', got ${JSON.stringify(pool)}`);
+  const [space, time] = pool === 'avg'
+    ? [tf.layers.globalAveragePooling2d({ name: 'frame_pool_inner' }), tf.layers.globalAveragePooling1d({ name: 'time_pool' })]
+    : [tf.layers.globalMaxPooling2d({ name: 'frame_pool_inner' }), tf.layers.globalMaxPooling1d({ name: 'time_pool' })];
+  x = apply(perFrame(space, 'frame_pool'), x);
+  x = apply(time, x);
   if ((o.dropout ?? 0) > 0) x = apply(tf.layers.dropout({ rate: o.dropout!, seed: kit.nextSeed(), name: 'top_dropout' }), x);
   const out = apply(tf.layers.dense({
     units: o.classes, activation: o.classifierActivation,

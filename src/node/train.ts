@@ -46,6 +46,8 @@ export interface TrainOptions {
   transfer?: string;
   /** A clip model's stem (ConvLstmOptions.stem); with `transfer` a 'vgg' stem is copied and kept frozen. */
   stem?: ConvLstmStem;
+  /** A clip model's global pooling (ConvLstmOptions.pool). */
+  pool?: 'avg' | 'max';
   /** false: drop-connect (EfficientNet's per-block Dropout '<block>drop') off while training. Default true. */
   dropConnect?: boolean;
   /** Store the weights as float16 (half the bytes). */
@@ -78,8 +80,9 @@ export interface ModelCard {
   name: string;
   topology: string;
   width: number;
-  /** A clip model's per-frame stem. */
+  /** A clip model's per-frame stem and global pooling. */
   stem?: ConvLstmStem;
+  pool?: 'avg' | 'max';
   /** [H, W, 3] for image models, [T, H, W, 3] for clip models. */
   inputShape: number[];
   classes: number;
@@ -151,11 +154,11 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   if (spec.input === 'clip' && (o.instances || head !== 'gap' || o.fcUnits !== undefined)) {
     throw new InvalidInputError(`${o.model} is a clip model: instances, head and fcUnits apply to image backbones only.`);
   }
-  if (spec.input === 'image' && o.stem) throw new InvalidInputError(`${o.model} is an image backbone: stem applies to clip models only.`);
+  if (spec.input === 'image' && (o.stem || o.pool)) throw new InvalidInputError(`${o.model} is an image backbone: stem and pool apply to clip models only.`);
   const stem = spec.input === 'clip' ? o.stem ?? 'strided' : undefined;
   const inputShape = data.inputShape(size, frames);
   const model = spec.input === 'clip'
-    ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed, stem })
+    ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed, stem, pool: o.pool })
     : spec.build({ inputShape: inputShape as [number, number, number], classes: 10, width: o.width, head, fcUnits: o.fcUnits, seed });
   const request = (start: number, count: number, s = seed): DataRequest => ({ seed: s, size, frames, instances: o.instances, start, count });
   const measure = (split: string, count: number, s: number, instances?: readonly [number, number]) =>
@@ -204,7 +207,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   // A resumable run: the options that fix the data stream and the model must match the checkpoint's.
   const key = JSON.stringify({ model: o.model, width: o.width, size, head, fcUnits: o.fcUnits, batchSize, perEpoch, seed,
     instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr, ...(spec.input === 'clip' ? { frames } : {}),
-    ...(stem && stem !== 'strided' ? { stem, transfer: o.transfer ?? null } : {}) });
+    ...(stem && stem !== 'strided' ? { stem, transfer: o.transfer ?? null } : {}), ...(o.pool === 'max' ? { pool: 'max' } : {}) });
   const found = o.checkpoint ? findCheckpoint(o.checkpoint) : null;
   if (found) {
     if (found.state.key !== key) {
@@ -262,7 +265,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   dropConnect.forEach((l, i) => { l.rate = dropRates[i]!; });
   const { bytes } = await saveModel(model, o.out, 'weights.bin', { float16: o.float16 });
   const card: ModelCard = {
-    name: path.basename(o.out), topology: spec.kerasName, width: o.width, ...(stem ? { stem } : {}), inputShape, classes: 10,
+    name: path.basename(o.out), topology: spec.kerasName, width: o.width, ...(stem ? { stem, pool: o.pool ?? 'avg' } : {}), inputShape, classes: 10,
     head, fcUnits: head === 'original' ? o.fcUnits : undefined, targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
     preprocessing: data.preprocessing,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
