@@ -154,6 +154,10 @@ test('a clip model refuses the image-only options, and an unknown model is a typ
     const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
     assert.instance(err, InvalidInputError, JSON.stringify(extra));
   }
+  for (const extra of [{ stem: 'vgg4' as 'vgg' }, { pool: 'sum' as 'max' }]) {
+    const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
+    assert.instance(err, InvalidInputError, JSON.stringify(extra));
+  }
   const image = await train({ ...base, out: path.join(tmp, 'never'), stem: 'vgg', log: () => {} }).catch((e: unknown) => e);
   assert.instance(image, InvalidInputError);
   assert.match(String(image), 'stem');

@@ -156,6 +156,8 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   }
   if (spec.input === 'image' && (o.stem || o.pool)) throw new InvalidInputError(`${o.model} is an image backbone: stem and pool apply to clip models only.`);
   const stem = spec.input === 'clip' ? o.stem ?? 'strided' : undefined;
+  if (stem && !['strided', 'vgg', 'vgg3'].includes(stem)) throw new InvalidInputError(`stem must be 'strided', 'vgg' or 'vgg3', got ${JSON.stringify(stem)}.`);
+  if (o.pool !== undefined && o.pool !== 'avg' && o.pool !== 'max') throw new InvalidInputError(`pool must be 'avg' or 'max', got ${JSON.stringify(o.pool)}.`);
   const inputShape = data.inputShape(size, frames);
   const model = spec.input === 'clip'
     ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed, stem, pool: o.pool })
