@@ -41,7 +41,9 @@ export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'h
    */
   pool?: 'avg' | 'max';
 }
-export type ConvLstmStem = 'strided' | 'vgg' | 'vgg3';
+/** The stems, in the order of the options' docs. */
+export const CONVLSTM_STEMS = ['strided', 'vgg', 'vgg3'] as const;
+export type ConvLstmStem = (typeof CONVLSTM_STEMS)[number];
 /** VGG16's blocks 1-3 at width 0.125: the channel counts of models/vgg16-digits (0: the block's max pool). */
 const VGG_BLOCKS = [
   [['block1_conv1', 8], ['block1_conv2', 8], ['block1_pool', 0]],
@@ -85,7 +87,7 @@ export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
     x = apply(perFrame(conv(ch(CHANNELS.stem1), 'stem_conv1', 2), 'stem_conv1'), x);
     x = apply(perFrame(conv(ch(CHANNELS.stem2), 'stem_conv2', 2), 'stem_conv2'), x);
   } else {
-    throw new Error(`stem must be 'strided', 'vgg' or 'vgg3', got ${JSON.stringify(stem)}`);
+    throw new Error(`stem must be one of ${CONVLSTM_STEMS.join(', ')}; got ${JSON.stringify(stem)}`);
   }
   x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'stem_bn_inner' }), 'stem_bn'), x);
   const recurrentSeed = kit.nextSeed();

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend } from '../backend/index.js';
-import { MODELS, type ModelName, type ConvLstmStem } from '../models/index.js';
+import { MODELS, CONVLSTM_STEMS, type ModelName, type ConvLstmStem } from '../models/index.js';
 import { type Split } from '../data/index.js';
 import { TRAIN_DATA, accuracyOver, type DataRequest } from './train-data.js';
 import { InvalidInputError } from '../errors.js';
@@ -44,7 +44,7 @@ export interface TrainOptions {
    * BatchNorm of their branch gets gamma = 0), so the new model computes the source's function at step 0.
    */
   transfer?: string;
-  /** A clip model's stem (ConvLstmOptions.stem); with `transfer` a 'vgg' stem is copied and kept frozen. */
+  /** A clip model's stem (ConvLstmOptions.stem); with `transfer` a 'vgg' / 'vgg3' stem is copied and kept frozen. */
   stem?: ConvLstmStem;
   /** A clip model's global pooling (ConvLstmOptions.pool). */
   pool?: 'avg' | 'max';
@@ -156,7 +156,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   }
   if (spec.input === 'image' && (o.stem || o.pool)) throw new InvalidInputError(`${o.model} is an image backbone: stem and pool apply to clip models only.`);
   const stem = spec.input === 'clip' ? o.stem ?? 'strided' : undefined;
-  if (stem && !['strided', 'vgg', 'vgg3'].includes(stem)) throw new InvalidInputError(`stem must be 'strided', 'vgg' or 'vgg3', got ${JSON.stringify(stem)}.`);
+  if (stem && !CONVLSTM_STEMS.includes(stem)) throw new InvalidInputError(`stem must be one of ${CONVLSTM_STEMS.join(', ')}; got ${JSON.stringify(stem)}.`);
   if (o.pool !== undefined && o.pool !== 'avg' && o.pool !== 'max') throw new InvalidInputError(`pool must be 'avg' or 'max', got ${JSON.stringify(o.pool)}.`);
   const inputShape = data.inputShape(size, frames);
   const model = spec.input === 'clip'
@@ -171,7 +171,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     for (const layer of model.layers) {
       const w = layer.getWeights();
       if (!w.length) continue;
-      // a clip model takes only its VGG stem (blocks 1-2) from an image model
+      // a clip model takes only its VGG stem (blocks 1-2 or 1-3) from an image model
       if (spec.input === 'clip' && !/^block\d_/.test(layer.name)) continue;
       const src = from.layers.find((l) => l.name === layer.name);
       const sw = src?.getWeights();
