@@ -39,7 +39,7 @@ test('width, frames, size and seeds', () => {
   [a, b, c].forEach((m) => m.dispose());
 });
 
-test("stems 'vgg' / 'vgg3': VGG16's blocks 1-2 / 1-3 at width 0.125 under VGG16's names, the ConvLSTM still at a quarter of the frame", () => {
+test("stems 'vgg' / 'vgg3' / 'vgg4': VGG16's blocks 1-2 / 1-3 / 1-4 at width 0.125 under VGG16's names, the ConvLSTM still at a quarter of the frame", () => {
   const m = buildConvLstm({ stem: 'vgg', seed: 1 });
   assert.equal(m.layers.map((l) => l.name), ['input_layer', 'block1_conv1', 'block1_conv2', 'block1_pool', 'block2_conv1', 'block2_conv2',
     'block2_pool', 'stem_bn', 'convlstm', 'post_conv', 'post_bn', 'frame_pool', 'time_pool', 'predictions']);
@@ -54,7 +54,14 @@ test("stems 'vgg' / 'vgg3': VGG16's blocks 1-2 / 1-3 at width 0.125 under VGG16'
   assert.equal(m3.getLayer(CONVLSTM_TARGET).outputShape, [null, 10, 8, 8, 32]);
   assert.equal(m3.getLayer('block3_conv3').getWeights()[0]!.shape, [3, 3, 32, 32]);
   m3.dispose();
+  // vgg4: block 4's convolutions without its pool, so the ConvLSTM stays at an eighth of the frame
+  const m4 = buildConvLstm({ stem: 'vgg4', seed: 1 });
+  assert.equal(m4.layers.slice(11, 15).map((l) => l.name), ['block4_conv1', 'block4_conv2', 'block4_conv3', 'stem_bn']);
+  assert.equal(m4.getLayer(CONVLSTM_TARGET).outputShape, [null, 10, 8, 8, 32]);
+  assert.equal(m4.getLayer('block4_conv1').getWeights()[0]!.shape, [3, 3, 32, 64]);
+  m4.dispose();
   assert.throws(() => buildConvLstm({ stem: 'resnet' as 'vgg' }), /stem must be/);
+  assert.throws(() => buildConvLstm({ stem: 'vgg4', inputShape: [10, 36, 36, 3] }), /multiples of 8/);
   assert.throws(() => buildConvLstm({ stem: 'vgg3', inputShape: [10, 36, 36, 3] }), /multiples of 8/);
 });
 

@@ -32,7 +32,9 @@ export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'h
    * The per-frame stem before the ConvLSTM (both reduce by 4): 'strided' (default) two 3x3 stride-2 convolutions;
    * 'vgg' VGG16's blocks 1-2 at width 0.125 (conv 8, conv 8, max pool, conv 16, conv 16, max pool; the layer names
    * of VGG16, so training can copy them from the 64-px vgg16-digits model and keep them frozen); 'vgg3' blocks 1-3
-   * (+ conv 32 x 3, max pool: the ConvLSTM at an eighth of the frame, height and width multiples of 8).
+   * (+ conv 32 x 3, max pool: the ConvLSTM at an eighth of the frame, height and width multiples of 8); 'vgg4'
+   * blocks 1-3 and block 4's three convolutions (conv 64 x 3, no pool: still an eighth of the frame, but features
+   * that already name the digit).
    */
   stem?: ConvLstmStem;
   /**
@@ -42,14 +44,17 @@ export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'h
   pool?: 'avg' | 'max';
 }
 /** The stems, in the order of the options' docs. */
-export const CONVLSTM_STEMS = ['strided', 'vgg', 'vgg3'] as const;
+export const CONVLSTM_STEMS = ['strided', 'vgg', 'vgg3', 'vgg4'] as const;
 export type ConvLstmStem = (typeof CONVLSTM_STEMS)[number];
-/** VGG16's blocks 1-3 at width 0.125: the channel counts of models/vgg16-digits (0: the block's max pool). */
+/** VGG16's blocks 1-4 at width 0.125: the channel counts of models/vgg16-digits (0: the block's max pool). */
 const VGG_BLOCKS = [
   [['block1_conv1', 8], ['block1_conv2', 8], ['block1_pool', 0]],
   [['block2_conv1', 16], ['block2_conv2', 16], ['block2_pool', 0]],
   [['block3_conv1', 32], ['block3_conv2', 32], ['block3_conv3', 32], ['block3_pool', 0]],
+  [['block4_conv1', 64], ['block4_conv2', 64], ['block4_conv3', 64]],
 ] as const;
+/** How many of VGG_BLOCKS each VGG stem takes. */
+const VGG_STEM_BLOCKS = { vgg: 2, vgg3: 3, vgg4: 4 } as const;
 
 const CHANNELS = { stem1: 16, stem2: 32, lstm: 32, post: 64 } as const;
 /**
@@ -78,9 +83,9 @@ export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
   const input = tf.input({ shape: [T, H, W, C], name: 'input_layer' });
   let x: tf.SymbolicTensor = input;
   const stem = options.stem ?? 'strided';
-  if (stem === 'vgg' || stem === 'vgg3') {
-    if (stem === 'vgg3' && (H % 8 !== 0 || W % 8 !== 0)) throw new Error(`stem 'vgg3' needs height and width multiples of 8, got ${H} x ${W}`);
-    for (const [name, filters] of VGG_BLOCKS.slice(0, stem === 'vgg' ? 2 : 3).flat()) {
+  if (stem === 'vgg' || stem === 'vgg3' || stem === 'vgg4') {
+    if (stem !== 'vgg' && (H % 8 !== 0 || W % 8 !== 0)) throw new Error(`stem '${stem}' needs height and width multiples of 8, got ${H} x ${W}`);
+    for (const [name, filters] of VGG_BLOCKS.slice(0, VGG_STEM_BLOCKS[stem]).flat()) {
       x = apply(perFrame(filters ? conv(filters, name) : tf.layers.maxPooling2d({ poolSize: 2, name: `${name}_inner` }), name), x);
     }
   } else if (stem === 'strided') {

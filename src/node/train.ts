@@ -44,7 +44,7 @@ export interface TrainOptions {
    * BatchNorm of their branch gets gamma = 0), so the new model computes the source's function at step 0.
    */
   transfer?: string;
-  /** A clip model's stem (ConvLstmOptions.stem); with `transfer` a 'vgg' / 'vgg3' stem is copied and kept frozen. */
+  /** A clip model's stem (ConvLstmOptions.stem); with `transfer` a 'vgg' / 'vgg3' / 'vgg4' stem is copied and kept frozen. */
   stem?: ConvLstmStem;
   /** A clip model's global pooling (ConvLstmOptions.pool). */
   pool?: 'avg' | 'max';
@@ -171,7 +171,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     for (const layer of model.layers) {
       const w = layer.getWeights();
       if (!w.length) continue;
-      // a clip model takes only its VGG stem (blocks 1-2 or 1-3) from an image model
+      // a clip model takes only its VGG stem (blocks 1-2, 1-3 or 1-4) from an image model
       if (spec.input === 'clip' && !/^block\d_/.test(layer.name)) continue;
       const src = from.layers.find((l) => l.name === layer.name);
       const sw = src?.getWeights();
