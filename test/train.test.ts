@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { train, scheduledRate, TrainingStopped, type ModelCard } from '../src/node/train.js';
+import { train, scheduledRate, copyWeightsByName, TrainingStopped, type ModelCard } from '../src/node/train.js';
+import { buildConvLstm } from '../src/models/convlstm.js';
 import { loadModel, loadLayersModel } from '../src/node/model-io.js';
 import { InvalidInputError } from '../src/errors.js';
 
@@ -50,6 +51,21 @@ test('a continued run accumulates epochs, scenes and seconds, and records its in
   assert.equal(card.runs![1], { ...card.runs![1]!, epochs: 1, learningRate: 5e-4, schedule: [[0, 5e-4]], scenes: 32, startEpoch: 2, instances: [1, 1], dropConnect: false });
   assert.is(card.dataset.init, undefined);
   assert.equal(card.runs![0], { epochs: 2, seconds: first.training.seconds, learningRate: 1e-3, schedule: first.training.schedule, scenes: 64, startEpoch: 0, instances: [1, 3], dropConnect: true });
+});
+
+test('--init copies weights layer by layer, also from a model whose frozen layers put its weights in another order', () => {
+  const a = buildConvLstm({ inputShape: [4, 32, 32, 3], stem: 'vgg', width: 0.25, seed: 1 });
+  const b = buildConvLstm({ inputShape: [4, 32, 32, 3], stem: 'vgg', width: 0.25, seed: 2 });
+  a.getLayer('block1_conv1').trainable = false;
+  assert.equal(a.getWeights()[0]!.shape, [3, 3, 8, 8]);   // a's getWeights() now starts at block1_conv2 ...
+  assert.throws(() => b.setWeights(a.getWeights()));      // ... so the model-wide copy fails
+  copyWeightsByName(b, a);
+  for (const l of a.layers) {
+    l.getWeights().forEach((w, i) => assert.ok(tf.tidy(() => w.equal(b.getLayer(l.name).getWeights()[i]!).all().dataSync()[0] === 1), l.name));
+  }
+  const other = buildConvLstm({ inputShape: [4, 32, 32, 3], width: 0.25, seed: 1 });
+  assert.throws(() => copyWeightsByName(other, a), (e: Error) => e instanceof InvalidInputError && /no layer 'stem_conv1'/.test(e.message));
+  [a, b, other].forEach((m) => m.dispose());
 });
 
 test('drop-connect switched off for training is restored in the saved topology', async () => {

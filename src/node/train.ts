@@ -129,6 +129,19 @@ export function scheduledRate(lr: number, epoch: number, epochs: number, elapsed
   return lr * (progress >= 0.8 ? 0.09 : progress >= 0.5 ? 0.3 : 1);
 }
 
+/**
+ * Copies every layer's weights from the layer of the same name in `from` (--init). Layer by layer, because
+ * getWeights() lists trainable weights first: a model saved with a frozen stem orders them differently.
+ */
+export function copyWeightsByName(model: tf.LayersModel, from: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    if (!layer.weights.length) continue;
+    const src = from.layers.find((l) => l.name === layer.name);
+    if (!src) throw new InvalidInputError(`--init model has no layer '${layer.name}'; give a model of the same architecture and options.`);
+    layer.setWeights(src.getWeights());
+  }
+}
+
 /** Accuracy of a model on scenes start..start+count-1 of a split. */
 export function accuracy(model: tf.LayersModel, split: Split, count: number, seed: number, size = 64, batch = 50,
   instances?: readonly [number, number]): number {
@@ -189,7 +202,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   }
   if (o.init) {
     const from = await loadModel(o.init);
-    model.setWeights(from.getWeights());
+    copyWeightsByName(model, from);
     from.dispose();
     log(`initialised from ${o.init}`);
   }
