@@ -1,12 +1,12 @@
 // npm run train -- --model resnet50 --width 0.25 --out models/resnet50 [--epochs 30] [--scenes 4000] [--batch 32]
-//   clip models: --model convlstm [--frames 10] [--stem strided|vgg|vgg3|vgg4] [--pool avg|max] (--scenes counts clips per epoch; --instances/--head/--fc do not apply;
+//   clip models: --model convlstm [--frames 10] [--stem strided|vgg|vgg3|vgg4] [--pool avg|max|gated] (--scenes counts clips per epoch; --instances/--head/--fc do not apply;
 //     --stem vgg|vgg3|vgg4 --transfer models/vgg16-digits copies VGG16's blocks 1-2 | 1-3 | 1-4 and keeps them frozen)
 //   [--head gap|original] [--fc 256] [--checkpoint train-state/<name> --checkpoint-minutes 5]
 //   [--lr 0.002] [--bn-momentum 0.9] [--init models/x --start-epoch 12] [--transfer models/resnet50-digits] [--float16] [--instances 1,2] [--seed 1] [--target 0.985] [--max-minutes 60] [--eval 1000] [--size 64]
 import { parseArgs } from 'node:util';
 import { train, TrainingStopped } from '../src/node/train.js';
 import { MODEL_NAMES, type ModelName } from '../src/models/index.js';
-import type { ConvLstmStem } from '../src/models/convlstm.js';
+import type { ConvLstmPool, ConvLstmStem } from '../src/models/convlstm.js';
 
 const { values: v } = parseArgs({
   options: {
@@ -36,7 +36,7 @@ if (v.head !== 'gap' && v.head !== 'original') {
 const stop = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop.abort());
 const card = await train({ signal: stop.signal, instances, head: v.head, fcUnits: v.fc ? +v.fc : undefined,
-  stem: v.stem as ConvLstmStem | undefined, pool: v.pool as 'avg' | 'max' | undefined, checkpoint: v.checkpoint, checkpointMinutes: +v['checkpoint-minutes']!,
+  stem: v.stem as ConvLstmStem | undefined, pool: v.pool as ConvLstmPool | undefined, checkpoint: v.checkpoint, checkpointMinutes: +v['checkpoint-minutes']!,
   model: v.model as ModelName, frames: v.frames ? +v.frames : undefined, width: +v.width!, out: v.out ?? `models/${v.model}`, epochs: +v.epochs!,
   scenesPerEpoch: +v.scenes!, batchSize: +v.batch!, learningRate: +v.lr!, seed: +v.seed!, targetAccuracy: +v.target!,
   maxMinutes: +v['max-minutes']!, evalScenes: +v.eval!, size: +v.size!, bnMomentum: +v['bn-momentum']!, init: v.init, transfer: v.transfer, float16: v.float16, dropConnect: !v['no-drop-connect'], startEpoch: +v['start-epoch']!,

@@ -82,6 +82,30 @@ test("pool 'max': global max pooling over each frame and over time; the gradient
   assert.throws(() => buildConvLstm({ pool: 'sum' as 'max' }), /pool must be/);
 });
 
+test("pool 'gated': post_bn's features times a 1x1 sigmoid gate of themselves, then averaged; CAM applies at 'gated'", async () => {
+  const m = buildConvLstm({ inputShape: [6, 32, 32, 3], width: 0.5, pool: 'gated', seed: 5 });
+  assert.equal(m.layers.slice(-6).map((l) => l.name), ['post_bn', 'gate', 'gated', 'frame_pool', 'time_pool', 'predictions']);
+  assert.equal(m.getLayer('gate').outputShape, [null, 6, 8, 8, 1]);
+  const clip = tf.randomUniform([6, 32, 32, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+  // the gated features are the post_bn features times the gate, position by position
+  const probe = tf.model({ inputs: m.inputs, outputs: ['post_bn', 'gate', 'gated'].map((n) => m.getLayer(n).output as tf.SymbolicTensor) });
+  const [f, g, y] = probe.predict(clip.expandDims(0)) as tf.Tensor[];
+  const gv = g!.dataSync();
+  assert.ok(gv.every((v) => v > 0 && v < 1), 'a sigmoid gate');
+  const want = f!.mul(g!), diff = tf.max(tf.abs(want.sub(y!))).dataSync()[0]!;
+  assert.ok(diff < 1e-6, `gated = post_bn x gate (max |diff| ${diff})`);
+  [f, g, y, want].forEach((t) => t!.dispose());
+  const before = tf.memory().numTensors;
+  const pp = await explainSequence(m, clip, { method: 'gradcam++' });
+  assert.ok(pp.cam.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && Math.max(...pp.cam) === 1);
+  const cam = await explainSequence(m, clip, { method: 'cam', layer: 'gated' });
+  assert.equal([cam.frames, cam.camHeight, cam.camWidth], [6, 8, 8]);
+  assert.ok(Math.max(...cam.cam) === 1);
+  assert.is(tf.memory().numTensors, before);
+  clip.dispose();
+  m.dispose();
+});
+
 test('bad options are refused before any layer is built', () => {
   assert.throws(() => buildConvLstm({ inputShape: [64, 64, 3] as unknown as [number, number, number, number] }), /frames, height, width, channels/);
   assert.throws(() => buildConvLstm({ inputShape: [10, 30, 30, 3] }), /multiples of 4/);

@@ -6,6 +6,7 @@
  *      (or, with stem 'vgg' / 'vgg3', VGG16's blocks 1-2 / 1-3) -> BatchNorm 'stem_bn'
  *   -> ConvLSTM2D 'convlstm' (3x3, 'same', returnSequences: true)          output [T, H/4, W/4, K]
  *   -> per frame conv 3x3 'post_conv' (ReLU) -> BatchNorm 'post_bn'         output [T, H/4, W/4, P]
+ *   -> (with pool 'gated': times a 1 x 1 sigmoid convolution 'gate' of itself, 'gated')
  *   -> global average (or, with pool 'max', max) pooling over space ('frame_pool', per frame) and time ('time_pool')
  *   -> Dense 'predictions' (softmax).
  *
@@ -39,10 +40,16 @@ export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'h
   stem?: ConvLstmStem;
   /**
    * The global pooling over space (per frame) and then over time: 'avg' (default; CAM over time applies) or 'max'
-   * (the strongest response wins, so a digit seen in 3 of 10 frames is not averaged away; CAM does not apply).
+   * (the strongest response wins, so a digit seen in 3 of 10 frames is not averaged away; CAM does not apply) or
+   * 'gated' (the average of post_bn's features times a per-position gate, a 1 x 1 convolution with a sigmoid
+   * 'gate': features of digits that are not the target can be switched off before the pooling blends them; CAM
+   * applies at the layer 'gated').
    */
-  pool?: 'avg' | 'max';
+  pool?: ConvLstmPool;
 }
+/** The global poolings, in the order of the options' docs. */
+export const CONVLSTM_POOLS = ['avg', 'max', 'gated'] as const;
+export type ConvLstmPool = (typeof CONVLSTM_POOLS)[number];
 /** The stems, in the order of the options' docs. */
 export const CONVLSTM_STEMS = ['strided', 'vgg', 'vgg3', 'vgg4'] as const;
 export type ConvLstmStem = (typeof CONVLSTM_STEMS)[number];
@@ -105,8 +112,14 @@ export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
   x = apply(perFrame(conv(ch(CHANNELS.post), 'post_conv'), 'post_conv'), x);
   x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'post_bn_inner' }), 'post_bn'), x);
   const pool = options.pool ?? 'avg';
-  if (pool !== 'avg' && pool !== 'max') throw new Error(`pool must be 'avg' or 'max', got ${JSON.stringify(pool)}`);
-  const [space, time] = pool === 'avg'
+  if (!CONVLSTM_POOLS.includes(pool)) throw new Error(`pool must be one of ${CONVLSTM_POOLS.join(', ')}; got ${JSON.stringify(pool)}`);
+  if (pool === 'gated') {
+    const gate = apply(perFrame(tf.layers.conv2d({
+      filters: 1, kernelSize: 1, activation: 'sigmoid', kernelInitializer: kit.kernel('glorotUniform'), name: 'gate_inner',
+    }), 'gate'), x);
+    x = apply(tf.layers.multiply({ name: 'gated' }), [x, gate]);
+  }
+  const [space, time] = pool !== 'max'
     ? [tf.layers.globalAveragePooling2d({ name: 'frame_pool_inner' }), tf.layers.globalAveragePooling1d({ name: 'time_pool' })]
     : [tf.layers.globalMaxPooling2d({ name: 'frame_pool_inner' }), tf.layers.globalMaxPooling1d({ name: 'time_pool' })];
   x = apply(perFrame(space, 'frame_pool'), x);

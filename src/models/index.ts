@@ -9,12 +9,12 @@ import { buildEfficientNetB0 } from './efficientnet.js';
 import { buildMobileNetV2 } from './mobilenet_v2.js';
 import { buildResNet101, buildResNet50 } from './resnet.js';
 import { buildVGG16 } from './vgg16.js';
-import { buildConvLstm, CONVLSTM_TARGET, CONVLSTM_STEMS, type ConvLstmOptions, type ConvLstmStem } from './convlstm.js';
+import { buildConvLstm, CONVLSTM_TARGET, CONVLSTM_STEMS, CONVLSTM_POOLS, type ConvLstmOptions, type ConvLstmStem, type ConvLstmPool } from './convlstm.js';
 
 export type { BackboneOptions, HeadKind } from './common.js';
 export { makeDivisible, scaleChannels } from './common.js';
 export { Normalization, normalization, type NormalizationArgs } from './normalization.js';
-export { buildEfficientNetB0, buildMobileNetV2, buildResNet101, buildResNet50, buildVGG16, buildConvLstm, CONVLSTM_TARGET, CONVLSTM_STEMS, type ConvLstmOptions, type ConvLstmStem };
+export { buildEfficientNetB0, buildMobileNetV2, buildResNet101, buildResNet50, buildVGG16, buildConvLstm, CONVLSTM_TARGET, CONVLSTM_STEMS, CONVLSTM_POOLS, type ConvLstmOptions, type ConvLstmStem, type ConvLstmPool };
 
 export type BackboneName = 'vgg16' | 'resnet50' | 'resnet101' | 'efficientnetb0' | 'mobilenetv2';
 /** Models of clips [T, H, W, C]. */

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend } from '../backend/index.js';
-import { MODELS, CONVLSTM_STEMS, type ModelName, type ConvLstmStem } from '../models/index.js';
+import { MODELS, CONVLSTM_STEMS, CONVLSTM_POOLS, type ModelName, type ConvLstmStem, type ConvLstmPool } from '../models/index.js';
 import { type Split } from '../data/index.js';
 import { TRAIN_DATA, accuracyOver, type DataRequest } from './train-data.js';
 import { InvalidInputError } from '../errors.js';
@@ -47,7 +47,7 @@ export interface TrainOptions {
   /** A clip model's stem (ConvLstmOptions.stem); with `transfer` a 'vgg' / 'vgg3' / 'vgg4' stem is copied and kept frozen. */
   stem?: ConvLstmStem;
   /** A clip model's global pooling (ConvLstmOptions.pool). */
-  pool?: 'avg' | 'max';
+  pool?: ConvLstmPool;
   /** false: drop-connect (EfficientNet's per-block Dropout '<block>drop') off while training. Default true. */
   dropConnect?: boolean;
   /** Store the weights as float16 (half the bytes). */
@@ -82,7 +82,7 @@ export interface ModelCard {
   width: number;
   /** A clip model's per-frame stem and global pooling. */
   stem?: ConvLstmStem;
-  pool?: 'avg' | 'max';
+  pool?: ConvLstmPool;
   /** [H, W, 3] for image models, [T, H, W, 3] for clip models. */
   inputShape: number[];
   classes: number;
@@ -170,7 +170,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   if (spec.input === 'image' && (o.stem || o.pool)) throw new InvalidInputError(`${o.model} is an image backbone: stem and pool apply to clip models only.`);
   const stem = spec.input === 'clip' ? o.stem ?? 'strided' : undefined;
   if (stem && !CONVLSTM_STEMS.includes(stem)) throw new InvalidInputError(`stem must be one of ${CONVLSTM_STEMS.join(', ')}; got ${JSON.stringify(stem)}.`);
-  if (o.pool !== undefined && o.pool !== 'avg' && o.pool !== 'max') throw new InvalidInputError(`pool must be 'avg' or 'max', got ${JSON.stringify(o.pool)}.`);
+  if (o.pool !== undefined && !CONVLSTM_POOLS.includes(o.pool)) throw new InvalidInputError(`pool must be one of ${CONVLSTM_POOLS.join(', ')}; got ${JSON.stringify(o.pool)}.`);
   const inputShape = data.inputShape(size, frames);
   const model = spec.input === 'clip'
     ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed, stem, pool: o.pool })
@@ -222,7 +222,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   // A resumable run: the options that fix the data stream and the model must match the checkpoint's.
   const key = JSON.stringify({ model: o.model, width: o.width, size, head, fcUnits: o.fcUnits, batchSize, perEpoch, seed,
     instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr, ...(spec.input === 'clip' ? { frames } : {}),
-    ...(stem && stem !== 'strided' ? { stem, transfer: o.transfer ?? null } : {}), ...(o.pool === 'max' ? { pool: 'max' } : {}) });
+    ...(stem && stem !== 'strided' ? { stem, transfer: o.transfer ?? null } : {}), ...(o.pool && o.pool !== 'avg' ? { pool: o.pool } : {}) });
   const found = o.checkpoint ? findCheckpoint(o.checkpoint) : null;
   if (found) {
     if (found.state.key !== key) {
