@@ -3,7 +3,7 @@
  *
  *   input [T,H,W,C]
  *   -> stem: per frame (timeDistributed) conv 3x3 stride 2 'stem_conv1' -> conv 3x3 stride 2 'stem_conv2' (ReLU)
- *      (or, with stem 'vgg' / 'vgg3', VGG16's blocks 1-2 / 1-3) -> BatchNorm 'stem_bn'
+ *      (or, with stem 'vgg' / 'vgg3' / 'vgg4', VGG16's blocks 1-2 / 1-3 / 1-4) -> BatchNorm 'stem_bn'
  *   -> ConvLSTM2D 'convlstm' (3x3, 'same', returnSequences: true)          output [T, H/4, W/4, K]
  *   -> per frame conv 3x3 'post_conv' (ReLU) -> BatchNorm 'post_bn'         output [T, H/4, W/4, P]
  *   -> (with pool 'gated': times a 1 x 1 sigmoid convolution 'gate' of itself, 'gated')
