@@ -38,7 +38,7 @@ for (const m of models) {
   test(`${m.name}: loads, <= 3 MB, card accuracy reproduced within 2 points on 200 scenes per test split`, async () => {
     const card = m.card as unknown as {
       inputShape: [number, number, number]; targetLayer: string; weightBytes: number;
-      accuracy: Record<string, number>; accuracy200: Record<string, number>; dataset: { evalSeed: number }; stem?: string;
+      accuracy: Record<string, number>; accuracy200: Record<string, number>; dataset: { evalSeed: number };
     };
     const bytes = statSync(path.join(m.dir, 'weights.bin')).size;
     assert.ok(bytes <= 3 * 1024 * 1024, `weights ${bytes} bytes > 3 MB`);
