@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import {
-  generateClips, generateClip, clipsToTensors, clipBatches, poolOf, visibilityOk,
+  generateClips, generateClip, clipsToTensors, clipBatches, poolOf, visibilityOk, targetCells,
   type Clip, type ClipOptions, type Box,
 } from '../src/data/index.js';
 import { InvalidInputError } from '../src/errors.js';
@@ -154,6 +154,40 @@ test('tensors: clipsToTensors and clipBatches give [N,T,S,S,3] and one-hot label
   }
   assert.equal(sizes, [2, 2, 1]);
   assert.is(tf.memory().numTensors, before);
+});
+
+test("targetCells: 1 where a target's mask touches the cell (against the boxes), 0 in frames without the target; clipBatches stacks them", () => {
+  for (const clip of train.slice(0, 20)) {
+    const cells = targetCells(clip, 8);
+    assert.is(cells.length, T * 64);
+    for (let t = 0; t < T; t++) {
+      const grid = cells.subarray(t * 64, (t + 1) * 64);
+      // oracle: a cell is marked iff it holds a mask pixel; every mask pixel lies in its instance's box, so the
+      // marked cells' bounding rectangle is the union of the boxes' cells, and nothing is marked without a box
+      const boxes = clip.targets.map((i) => i.boxes[t]).filter((b): b is Box => b != null);
+      if (!boxes.length) { assert.ok(grid.every((v) => v === 0), `frame ${t}: no target, no cell`); continue; }
+      const marked = [...grid.keys()].filter((k) => grid[k] === 1);
+      const rows = marked.map((k) => Math.floor(k / 8)), cols = marked.map((k) => k % 8);
+      const cell = (v: number) => Math.floor(v / 8);
+      assert.is(Math.min(...rows), cell(Math.min(...boxes.map((b) => b.y0))), `frame ${t} top`);
+      assert.is(Math.max(...rows), cell(Math.max(...boxes.map((b) => b.y1)) - 1), `frame ${t} bottom`);
+      assert.is(Math.min(...cols), cell(Math.min(...boxes.map((b) => b.x0))), `frame ${t} left`);
+      assert.is(Math.max(...cols), cell(Math.max(...boxes.map((b) => b.x1)) - 1), `frame ${t} right`);
+      // and each marked cell holds a pixel of some target's mask
+      for (const k of marked) {
+        const [cy, cx] = [Math.floor(k / 8) * 8, (k % 8) * 8];
+        const hit = clip.targets.some((i) => { for (let y = cy; y < cy + 8; y++) for (let x = cx; x < cx + 8; x++) if (i.masks[t]![y * S + x]) return true; return false; });
+        assert.ok(hit, `frame ${t} cell ${k}`);
+      }
+    }
+  }
+  const before = tf.memory().numTensors;
+  const [first] = clipBatches({ split: 'train', seed: 42, start: 0, count: 2, cells: 4 }, 2);
+  assert.equal(first!.cells!.shape, [2, T, 4, 4, 1]);
+  assert.ok(bytes(first!.cells!.dataSync() as Float32Array).equals(bytes(Float32Array.from([...targetCells(train[0]!, 4), ...targetCells(train[1]!, 4)]))));
+  tf.dispose([first!.xs, first!.ys, first!.cells!]);
+  assert.is(tf.memory().numTensors, before);
+  for (const bad of [0, 3, 1.5]) assert.throws(() => targetCells(train[0]!, bad), (e: Error) => e instanceof InvalidInputError && /divides the frame side 64/.test(e.message));
 });
 
 test('bad options throw InvalidInputError saying what to use', () => {

@@ -106,6 +106,34 @@ test("pool 'gated': post_bn's features times a 1x1 sigmoid gate of themselves, t
   m.dispose();
 });
 
+test('bidirectional: forward and backward halves [T,h,w,2K] (the backward half at frame 0 sees the last frame, the forward half does not); the default target; saved and loaded', async () => {
+  const m = buildConvLstm({ inputShape: [5, 16, 16, 3], width: 0.5, bidirectional: true, seed: 7 });
+  const lstm = m.getLayer(CONVLSTM_TARGET);
+  assert.is(lstm.getClassName(), 'Bidirectional');
+  assert.equal(lstm.outputShape, [null, 5, 4, 4, 32]);
+  const probe = tf.model({ inputs: m.inputs, outputs: lstm.output as tf.SymbolicTensor });
+  const a = tf.randomUniform([1, 5, 16, 16, 3], 0, 1, 'float32', 8);
+  const b = tf.concat([a.slice([0, 0], [1, 4]), tf.randomUniform([1, 1, 16, 16, 3], 0, 1, 'float32', 9)], 1);
+  const [ya, yb] = [a, b].map((x) => probe.predict(x) as tf.Tensor);
+  const half = (y: tf.Tensor, k: number) => y.slice([0, 0, 0, 0, k * 16], [1, 1, 4, 4, 16]);
+  const change = (k: number) => tf.tidy(() => tf.max(tf.abs(half(ya!, k).sub(half(yb!, k)))).dataSync()[0]!);
+  assert.is(change(0), 0, 'the forward half at frame 0 does not see frame 4');
+  assert.ok(change(1) > 1e-4, `the backward half at frame 0 sees frame 4 (${change(1)})`);
+  tf.dispose([a, b, ya!, yb!]);
+  const clip = tf.randomUniform([5, 16, 16, 3], 0, 1, 'float32', 10) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const r = await explainSequence(m, clip, { method: 'gradcam++' });
+  assert.is(r.layer, CONVLSTM_TARGET);
+  assert.equal([r.frames, r.camHeight, r.camWidth], [5, 4, 4]);
+  assert.ok(r.cam.every((v) => Number.isFinite(v) && v >= 0 && v <= 1));
+  assert.is(tf.memory().numTensors, before);
+  const loaded = await tf.models.modelFromJSON(m.toJSON(null, false) as never);
+  loaded.setWeights(m.getWeights());
+  const diff = tf.tidy(() => tf.max(tf.abs((loaded.predict(clip.expandDims(0)) as tf.Tensor).sub(m.predict(clip.expandDims(0)) as tf.Tensor))).dataSync()[0]!);
+  assert.ok(diff < 1e-6, `the topology round-trips (max |diff| ${diff})`);
+  [clip, loaded, m].forEach((x) => x.dispose());
+});
+
 test('bad options are refused before any layer is built', () => {
   assert.throws(() => buildConvLstm({ inputShape: [64, 64, 3] as unknown as [number, number, number, number] }), /frames, height, width, channels/);
   assert.throws(() => buildConvLstm({ inputShape: [10, 30, 30, 3] }), /multiples of 4/);

@@ -164,19 +164,43 @@ test("a ConvLSTM with the 'vgg' stem takes VGG16's blocks 1-2 from vgg16-digits,
   [m, from].forEach((x) => x.dispose());
 });
 
+test("auxGate trains a gated, bidirectional ConvLSTM on the class and on where the target is; the saved model is the classifier alone", async () => {
+  const out = path.join(tmp, 'convlstm-aux'), ck = path.join(tmp, 'convlstm-aux-ck');
+  const o = { model: 'convlstm' as const, width: 0.25, size: 32, frames: 6, scenesPerEpoch: 16, batchSize: 8, evalScenes: 10,
+    targetAccuracy: 2, epochs: 1, out, pool: 'gated' as const, bidirectional: true, checkpoint: ck };
+  const log: string[] = [];
+  const card = await train({ ...o, auxGate: 0.5, log: (l) => log.push(l) });
+  assert.is(card.training.auxGate, 0.5);
+  assert.is(card.bidirectional, true);
+  assert.is(card.pool, 'gated');
+  const gateLoss = log.map((l) => /gate loss ([\d.]+)/.exec(l)?.[1]).find((v) => v != null);
+  assert.ok(gateLoss != null && +gateLoss > 0, log.join("\n"));   // on the epoch line
+  const m = await loadLayersModel(out);
+  assert.is(m.outputs.length, 1);
+  assert.equal(m.outputs[0]!.shape, [null, 10]);
+  assert.is(m.getLayer('convlstm').getClassName(), 'Bidirectional');
+  m.dispose();
+  // the checkpoint belongs to this auxGate: a run with another one is refused
+  const other = await train({ ...o, auxGate: 1, log: () => {} }).catch((e: unknown) => e);
+  assert.instance(other, InvalidInputError);
+  assert.match(String(other), 'other options');
+});
+
 test('a clip model refuses the image-only options, and an unknown model is a typed error', async () => {
   const o = { model: 'convlstm' as const, width: 0.25, size: 32, frames: 4, out: path.join(tmp, 'never'), log: () => {} };
   for (const extra of [{ instances: [1, 2] as const }, { head: 'original' as const }, { fcUnits: 8 }]) {
     const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
     assert.instance(err, InvalidInputError, JSON.stringify(extra));
   }
-  for (const extra of [{ stem: 'vgg4' as 'vgg' }, { pool: 'sum' as 'max' }]) {
+  for (const extra of [{ stem: 'vgg4' as 'vgg' }, { pool: 'sum' as 'max' }, { auxGate: 1 }, { pool: 'gated' as const, auxGate: -1 }]) {
     const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
     assert.instance(err, InvalidInputError, JSON.stringify(extra));
   }
   const image = await train({ ...base, out: path.join(tmp, 'never'), stem: 'vgg', log: () => {} }).catch((e: unknown) => e);
   assert.instance(image, InvalidInputError);
   assert.match(String(image), 'stem');
+  const imageBi = await train({ ...base, out: path.join(tmp, 'never'), bidirectional: true, log: () => {} }).catch((e: unknown) => e);
+  assert.instance(imageBi, InvalidInputError);
   const err = await train({ ...o, model: 'lenet' as 'convlstm' }).catch((e: unknown) => e);
   assert.instance(err, InvalidInputError);
   assert.match(String(err), 'convlstm');

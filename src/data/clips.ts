@@ -353,10 +353,33 @@ export function clipsToTensors(clips: readonly Clip[]): { xs: tf.Tensor5D; ys: t
   return { xs: tf.tensor5d(xs, [clips.length, T, S, S, 3]), ys: tf.tensor2d(ys, [clips.length, NUM_CLASSES]) };
 }
 
-export type ClipBatchOptions = Omit<ClipOptions, 'count'> & { /** Total clips; undefined = endless. */ count?: number };
+/**
+ * Where the target is, per frame, on a cells x cells grid over the frame: 1 where a pixel of a target's mask falls in
+ * the cell, else 0 (frame-major, [T, cells, cells]). The auxiliary target of a gated clip model's training.
+ */
+export function targetCells(clip: Clip, cells: number): Float32Array {
+  const { frameCount: T, size: S } = clip;
+  if (!isInt(cells) || cells < 1 || S % cells !== 0) throw new InvalidInputError(`cells must be an integer >= 1 that divides the frame side ${S}; got ${String(cells)}.`);
+  const step = S / cells, out = new Float32Array(T * cells * cells);
+  for (const target of clip.targets) {
+    target.masks.forEach((m, t) => {
+      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+        if (m[y * S + x]) out[(t * cells + Math.floor(y / step)) * cells + Math.floor(x / step)] = 1;
+      }
+    });
+  }
+  return out;
+}
+
+export type ClipBatchOptions = Omit<ClipOptions, 'count'> & {
+  /** Total clips; undefined = endless. */
+  count?: number;
+  /** Also yield `cells` [n, T, cells, cells, 1]: targetCells of each clip on this grid. */
+  cells?: number;
+};
 
 /** Batches of fresh clips as tensors, batchSize at a time (the consumer disposes them), like sceneBatches. */
-export function* clipBatches(opts: ClipBatchOptions, batchSize: number): Generator<{ xs: tf.Tensor5D; ys: tf.Tensor2D }, void, unknown> {
+export function* clipBatches(opts: ClipBatchOptions, batchSize: number): Generator<{ xs: tf.Tensor5D; ys: tf.Tensor2D; cells?: tf.Tensor5D }, void, unknown> {
   if (!isInt(batchSize) || batchSize < 1) throw new InvalidInputError(`batchSize must be an integer >= 1; got ${String(batchSize)}.`);
   const r = resolve(opts);
   const start = opts.start ?? 0;
@@ -365,6 +388,11 @@ export function* clipBatches(opts: ClipBatchOptions, batchSize: number): Generat
   const mnist = loadMnist();
   for (let i = start; i < end; i += batchSize) {
     const n = Math.min(batchSize, end - i);
-    yield clipsToTensors(Array.from({ length: n }, (_, k) => generateOne(r, i + k, mnist)));
+    const clips = Array.from({ length: n }, (_, k) => generateOne(r, i + k, mnist));
+    const c = opts.cells;
+    if (c === undefined) { yield clipsToTensors(clips); continue; }
+    const cells = new Float32Array(n * r.frames * c * c);
+    clips.forEach((clip, k) => cells.set(targetCells(clip, c), k * r.frames * c * c));
+    yield { ...clipsToTensors(clips), cells: tf.tensor5d(cells, [n, r.frames, c, c, 1]) };
   }
 }

@@ -5,6 +5,7 @@
  *   -> stem: per frame (timeDistributed) conv 3x3 stride 2 'stem_conv1' -> conv 3x3 stride 2 'stem_conv2' (ReLU)
  *      (or, with stem 'vgg' / 'vgg3' / 'vgg4', VGG16's blocks 1-2 / 1-3 / 1-4) -> BatchNorm 'stem_bn'
  *   -> ConvLSTM2D 'convlstm' (3x3, 'same', returnSequences: true)          output [T, H/4, W/4, K]
+ *      (or, with bidirectional, the same both ways, concatenated: [T, H/4, W/4, 2K])
  *   -> per frame conv 3x3 'post_conv' (ReLU) -> BatchNorm 'post_bn'         output [T, H/4, W/4, P]
  *   -> (with pool 'gated': times a 1 x 1 sigmoid convolution 'gate' of itself, 'gated')
  *   -> global average (or, with pool 'max', max) pooling over space ('frame_pool', per frame) and time ('time_pool')
@@ -46,6 +47,12 @@ export interface ConvLstmOptions extends Omit<BackboneOptions, 'inputShape' | 'h
    * applies at the layer 'gated').
    */
   pool?: ConvLstmPool;
+  /**
+   * true: the ConvLSTM reads the clip both ways (Bidirectional, the forward and backward output sequences
+   * concatenated per frame: K channels each, 2K in all; still named 'convlstm'), so every frame's features know
+   * the whole clip (whether a digit enters or leaves later). Default false.
+   */
+  bidirectional?: boolean;
 }
 /** The global poolings, in the order of the options' docs. */
 export const CONVLSTM_POOLS = ['avg', 'max', 'gated'] as const;
@@ -103,12 +110,15 @@ export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
   }
   x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'stem_bn_inner' }), 'stem_bn'), x);
   const recurrentSeed = kit.nextSeed();
-  x = apply(tf.layers.convLstm2d({
+  const lstm = tf.layers.convLstm2d({
     filters: ch(CHANNELS.lstm), kernelSize: 3, padding: 'same', returnSequences: true, name: CONVLSTM_TARGET,
     kernelInitializer: kit.kernel('glorotUniform'),
     // orthogonal (the Keras default) is slow for kernels above 2,000 elements in tfjs; a seeded glorot instead
     recurrentInitializer: o.kernelInitializer === 'zeros' ? 'zeros' : tf.initializers.glorotUniform({ seed: recurrentSeed }),
-  }), x);
+  });
+  x = apply(options.bidirectional
+    ? tf.layers.bidirectional({ layer: lstm as unknown as tf.RNN, mergeMode: 'concat', name: CONVLSTM_TARGET })
+    : lstm, x);
   x = apply(perFrame(conv(ch(CHANNELS.post), 'post_conv'), 'post_conv'), x);
   x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'post_bn_inner' }), 'post_bn'), x);
   const pool = options.pool ?? 'avg';

