@@ -115,7 +115,7 @@ t('verdicts: the direction comes from the table, and only where the interval exc
   const per = (f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
   const vals = (pp: boolean): Map<string, number[]> => new Map<string, number[]>([
     ['averageDrop', per((i) => 10 + i - (pp ? 5 : 0))], ['loc@0', per((i) => 0.3 + 0.01 * i - (pp ? 0.1 : 0))],
-    ['ebpg', per((i) => 40 + i)],
+    ['ebpg', per((i) => 40 + i)], ['mass', per((i) => 20 + i + (pp ? 3 : 0))],
   ]);
   const values: Values = new Map([['m', new Map([['gradcam', vals(false)], ['gradcam++', vals(true)]])]]) as Values;
   const images = Array.from({ length: n }, (_, i) => ({ index: i, label: 0, instances: 1, models: { m: { predicted: 0, correct: true, y: 0.9,
@@ -126,6 +126,7 @@ t('verdicts: the direction comes from the table, and only where the interval exc
   assert.equal([by('averageDrop').difference.lo, by('averageDrop').difference.hi], [-5, -5]);
   assert.is(by('loc').verdict, 'Grad-CAM better');
   assert.is(by('ebpg').verdict, undefined, 'no difference, no verdict');
+  assert.is(by('mass').verdict, 'Grad-CAM++ larger', 'a descriptive metric: which is larger, not better');
   // pairwise Win: Grad-CAM++ wins images 0-2 (O = 0.8 > 0.5), ties 3-5 -> 100 * (3 + 1.5) / 6 = 75 vs 25
   assert.ok(Math.abs(by('win').meanA - 75) < 1e-9 && Math.abs(by('win').meanB - 25) < 1e-9);
   assert.ok(!c.some((x) => x.metric === 'winTies'), 'the tie rate is not compared');

@@ -148,7 +148,7 @@ smoke('consistency on all images: Pearson and IoU in range; identical models agr
 
 smoke('Markdown table and JSON', () => {
   const md = run.markdown;
-  assert.match(md, '| model | method | acc % | Avg Drop ↓ | Incr ↑ | Win (ties) ↑ | Del AUC ↓ | Ins AUC ↑ | Loc δ=0 ↑ | Loc δ=0.25 ↑ | Loc δ=0.5 ↑ | EBPG ↑ | ' +
+  assert.match(md, '| model | method | acc % | Avg Drop ↓ | Incr ↑ | Win (ties) ↑ | Del AUC ↓ | Ins AUC ↑ | Mass | Loc δ=0 ↑ | Loc δ=0.25 ↑ | Loc δ=0.5 ↑ | EBPG ↑ | ' +
     'IoU δ=0 ↑ | IoU δ=0.25 ↑ | IoU δ=0.5 ↑ | Cover ↑ | All cov. ↑ |');
   for (const name of ['mnv2', 'r50', 'flat']) for (const m of M) assert.match(md, `| ${name} | ${m} |`);
   assert.match(md, /\| flat \| cam \| [\d.]+ \| n\/a \|/);

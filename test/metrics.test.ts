@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  relativeDrop, averageDrop, increaseInConfidence, winShares, winPercent, WIN_TIE_TOLERANCE,
+  relativeDrop, averageDrop, increaseInConfidence, winShares, winPercent, WIN_TIE_TOLERANCE, mapMass,
   loc, energyPointingGame, maskIoU, LOC_DELTAS, instanceCoverage, COVERAGE_THRESHOLD,
   pearson, thresholdIoU, meanPairwise, boxesMask, thresholdRegion, area, summarize, winStats,
 } from '../src/metrics/index.js';
@@ -35,6 +35,18 @@ faith('bad probabilities and lengths are rejected', () => {
   throwsInvalid(() => relativeDrop(1.5, 0.5));
   throwsInvalid(() => averageDrop([0.5], [0.5, 0.5]));
   throwsInvalid(() => averageDrop([], []));
+});
+
+faith('map mass: the mean of L (float64 sum), 1 for a full map, 0 for an empty one; out-of-range maps are refused', () => {
+  const map = Float32Array.from({ length: 224 * 224 }, (_, i) => ((i * 7919) % 1000) / 999);
+  let want = 0;
+  for (const v of map) want += v;
+  close(mapMass(map), want / map.length, 1e-12);
+  assert.is(mapMass(new Float32Array(9).fill(1)), 1);
+  assert.is(mapMass([0, 0, 0]), 0);
+  throwsInvalid(() => mapMass([]));
+  throwsInvalid(() => mapMass([0.5, NaN]));
+  throwsInvalid(() => mapMass([0.5, 1.5]));
 });
 
 faith('Win % over identical methods splits equally', () => {

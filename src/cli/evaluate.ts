@@ -14,7 +14,7 @@ import { DEFAULT_PERTURBATION_STEPS, BOOTSTRAP_RESAMPLES } from '../metrics/inde
 const usage = `Usage: gradcam-wasm evaluate [options]
 
 Explains digit scenes with every method, then measures faithfulness (Average Drop %, % Increase in
-Confidence, Win % with its tie rate, deletion and insertion AUC), localisation (Loc at delta 0/0.25/0.5,
+Confidence, Win % with its tie rate, deletion and insertion AUC; map mass, what E = L o I keeps), localisation (Loc at delta 0/0.25/0.5,
 energy pointing game, IoU with the masks), instance coverage and cross-backbone consistency, and the paired
 difference Grad-CAM++ - Grad-CAM per metric with a 95 % bootstrap interval. Prints Markdown tables to
 stdout; progress to stderr.

@@ -11,19 +11,19 @@ export function reportToJson(report: EvaluationReport): string {
 }
 
 const fmt = (s: Summary | undefined, digits: number): string => (!s || Number.isNaN(s.mean) ? '-' : s.mean.toFixed(digits));
-const arrow = (m: MetricDef): string => (m.better === 'lower' ? '↓' : '↑');
+const arrow = (m: MetricDef): string => ({ lower: ' ↓', higher: ' ↑', neither: '' })[m.better];
 
 function columns(r: EvaluationReport): { title: string; cell: (x: MethodResult) => string }[] {
   const active = METRICS.filter((m) => m.column && r.results.some((x) => x.applicable && (x as unknown as Record<string, unknown>)[m.key] != null));
   const get = (x: MethodResult, key: string): unknown => (x as unknown as Record<string, unknown>)[key];
   return active.flatMap((m): { title: string; cell: (x: MethodResult) => string }[] => {
     if (m.perDelta) {
-      return DELTA_KEYS.map((k) => ({ title: `${m.title} δ=${k} ${arrow(m)}`, cell: (x) => fmt((get(x, m.key) as Record<DeltaKey, Summary> | undefined)?.[k], m.digits) }));
+      return DELTA_KEYS.map((k) => ({ title: `${m.title} δ=${k}${arrow(m)}`, cell: (x) => fmt((get(x, m.key) as Record<DeltaKey, Summary> | undefined)?.[k], m.digits) }));
     }
     if (m.key === 'win') {
-      return [{ title: `${m.title} ${arrow(m)}`, cell: (x) => `${fmt(x.win, m.digits)} (${fmt(x.winTies, 0)})` }];
+      return [{ title: `${m.title}${arrow(m)}`, cell: (x) => `${fmt(x.win, m.digits)} (${fmt(x.winTies, 0)})` }];
     }
-    return [{ title: `${m.title} ${arrow(m)}`, cell: (x) => fmt(get(x, m.key) as Summary | undefined, m.digits) }];
+    return [{ title: `${m.title}${arrow(m)}`, cell: (x) => fmt(get(x, m.key) as Summary | undefined, m.digits) }];
   });
 }
 
@@ -58,7 +58,7 @@ export function toMarkdown(r: EvaluationReport): string {
       const m = METRICS.find((x) => x.key === c.metric)!;
       const f = (v: number): string => v.toFixed(m.digits);
       const d = c.difference;
-      const name = `${m.key === 'win' ? `Win (${ta} vs ${tb} only)` : m.title}${c.delta != null ? ` δ=${c.delta}` : ''} ${arrow(m)}`;
+      const name = `${m.key === 'win' ? `Win (${ta} vs ${tb} only)` : m.title}${c.delta != null ? ` δ=${c.delta}` : ''}${arrow(m)}`;
       L.push(`| ${c.model} | ${name} | ${f(c.meanA)} | ${f(c.meanB)} | ${f(d.mean)} [${f(d.lo)}, ${f(d.hi)}] | ${c.verdict ?? ''} |`);
     }
     L.push('');

@@ -60,7 +60,9 @@ export function pairedComparisons(models: readonly LoadedModel[], values: Values
         if (A.length === 0) continue;
         const d = pairedBootstrap(A, B, { resamples: o.resamples, seed: o.seed });
         let verdict: string | undefined;
-        if (d.excludesZero) {
+        if (d.excludesZero && m.better === 'neither') {
+          verdict = `${getMethod(d.mean > 0 ? o.a : o.b).title} larger`;
+        } else if (d.excludesZero) {
           const aBetter = m.better === 'higher' ? d.mean > 0 : d.mean < 0;
           verdict = `${getMethod(aBetter ? o.a : o.b).title} better`;
         }

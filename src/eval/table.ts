@@ -5,7 +5,7 @@
  * comparisons, the JSON and the Markdown iterate over this table.
  */
 import {
-  energyPointingGame, loc, maskIoU, COVERAGE_THRESHOLD, DEFAULT_BLUR_SIGMA, CONSISTENCY_DELTA, WIN_TIE_TOLERANCE, LOC_DELTAS,
+  energyPointingGame, loc, mapMass, maskIoU, COVERAGE_THRESHOLD, DEFAULT_BLUR_SIGMA, CONSISTENCY_DELTA, WIN_TIE_TOLERANCE, LOC_DELTAS,
   type Coverage,
 } from '../metrics/index.js';
 
@@ -35,7 +35,8 @@ export interface MetricDef {
   readonly key: string;
   /** Column title in the Markdown table (for per-delta metrics, suffixed with the delta). */
   readonly title: string;
-  readonly better: 'lower' | 'higher';
+  /** 'neither': a description of the maps, not a quality (no arrow; a paired difference says which is larger). */
+  readonly better: 'lower' | 'higher' | 'neither';
   /** Decimals in the Markdown table. */
   readonly digits: number;
   /** One value per LOC_DELTAS entry. */
@@ -79,6 +80,12 @@ export const METRICS = [
     key: 'insertion', title: 'Ins AUC', better: 'higher', digits: 3, perDelta: false, column: true, needsCurves: true,
     definition: `Insertion AUC (RISE): p(c) as the hottest pixels are copied onto the image blurred with a Gaussian of sigma ${DEFAULT_BLUR_SIGMA} px, trapezoid area over the fraction inserted.`,
     value: (x) => x.insertion!,
+  },
+  {
+    key: 'mass', title: 'Mass', better: 'neither', digits: 1, perDelta: false, column: true,
+    definition: 'Map mass % = 100 mean_p L(p): how much of the image E = L o I keeps (a broader map keeps more of the scene, ' +
+      'which by itself lowers Average Drop; descriptive, neither direction is better).',
+    value: (x) => 100 * mapMass(x.map),
   },
   {
     key: 'loc', title: 'Loc', better: 'higher', digits: 3, perDelta: true, column: true,

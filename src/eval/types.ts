@@ -102,6 +102,8 @@ export interface MethodResult {
   /** Deletion AUC (RISE; lower is better) and insertion AUC (higher is better); absent with aucSteps 0. */
   deletion?: Summary;
   insertion?: Summary;
+  /** %, mean of the map over the image (how much of the scene E keeps; descriptive). */
+  mass?: Summary;
   /** The paper's Loc at each delta (fraction). */
   loc?: Record<DeltaKey, Summary>;
   /** Energy pointing game, % of map energy inside the union of boxes. */

@@ -26,6 +26,26 @@ export function relativeDrop(y: number, o: number): number {
 }
 
 /**
+ * Map mass = mean_p L(p) of a map in [0, 1]: how much of the image the explanation map E = L o I keeps. Descriptive,
+ * not a quality: a broader map keeps more of the scene, which by itself lowers the Average Drop of its E (so two
+ * methods' Average Drops are read beside their masses).
+ *
+ * @example
+ * import { mapMass } from 'gradcam-wasm/metrics';
+ * console.log(mapMass([1, 0, 0.5, 0.5])); // 0.5
+ */
+export function mapMass(map: ArrayLike<number>): number {
+  if (map.length === 0) throw new InvalidInputError('mapMass needs a non-empty map.');
+  let s = 0;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i]!;
+    if (!(v >= 0 && v <= 1)) throw new InvalidInputError(`mapMass takes a map in [0, 1]; value ${v} at index ${i}.`);
+    s += v;
+  }
+  return s / map.length;
+}
+
+/**
  * Average Drop % = 100/N * sum_i max(0, Y_i - O_i) / Y_i (Chattopadhyay et al. 2018, Sec. 5.1, Tables 1, 2,
  * 10; lower is better). Y_i = probability of the class on image i, O_i = on its explanation map E = L o I.
  * Paper Table 1 (VGG-16, ImageNet val): Grad-CAM++ 36.84, Grad-CAM 46.56.

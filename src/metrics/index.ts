@@ -3,7 +3,7 @@
  * tfjs, no model: where a metric needs the model, it takes your numbers or a `score` callback).
  *
  * - faithfulness (Chattopadhyay et al. 2018, "Grad-CAM++", Tables 1, 2, 10): averageDrop,
- *   increaseInConfidence, winPercent / winStats (Win % with its tie rate), relativeDrop, winShares
+ *   increaseInConfidence, winPercent / winStats (Win % with its tie rate), relativeDrop, winShares, mapMass (what E keeps)
  * - deletion / insertion AUC (Petsiuk et al. 2018, "RISE"): deletion, insertion, trapezoidAuc, gaussianBlur
  * - localisation (Grad-CAM++ Table 3; Score-CAM Sec. 5.2): loc (Loc(delta)), energyPointingGame, maskIoU
  * - instance coverage of multi-instance images: instanceCoverage
@@ -19,7 +19,7 @@ export {
   DEFAULT_BLUR_SIGMA, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, BOOTSTRAP_SEED,
 } from './constants.js';
 export {
-  relativeDrop, averageDrop, increaseInConfidence, winShares, winPercent, winStats, type WinStats,
+  relativeDrop, mapMass, averageDrop, increaseInConfidence, winShares, winPercent, winStats, type WinStats,
 } from './faithfulness.js';
 export {
   deletion, insertion, perturbationOrder, trapezoidAuc, gaussianBlur,
