@@ -139,6 +139,7 @@ test('bad options are refused before any layer is built', () => {
   assert.throws(() => buildConvLstm({ inputShape: [10, 30, 30, 3] }), /multiples of 4/);
   assert.throws(() => buildConvLstm({ width: 0 }), /width/);
   assert.throws(() => buildConvLstm({ classes: 0 }), /classes/);
+  assert.throws(() => buildConvLstm({ bidirectional: 'yes' as unknown as boolean }), /bidirectional must be true or false/);
 });
 
 test.run();

@@ -192,7 +192,7 @@ test('a clip model refuses the image-only options, and an unknown model is a typ
     const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
     assert.instance(err, InvalidInputError, JSON.stringify(extra));
   }
-  for (const extra of [{ stem: 'vgg4' as 'vgg' }, { pool: 'sum' as 'max' }, { auxGate: 1 }, { pool: 'gated' as const, auxGate: -1 }]) {
+  for (const extra of [{ stem: 'vgg4' as 'vgg' }, { pool: 'sum' as 'max' }, { auxGate: 1 }, { pool: 'gated' as const, auxGate: -1 }, { bidirectional: 1 as unknown as boolean }]) {
     const err = await train({ ...o, ...extra }).catch((e: unknown) => e);
     assert.instance(err, InvalidInputError, JSON.stringify(extra));
   }

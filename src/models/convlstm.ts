@@ -109,6 +109,9 @@ export function buildConvLstm(options: ConvLstmOptions = {}): tf.LayersModel {
     throw new Error(`stem must be one of ${CONVLSTM_STEMS.join(', ')}; got ${JSON.stringify(stem)}`);
   }
   x = apply(perFrame(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: 'stem_bn_inner' }), 'stem_bn'), x);
+  if (options.bidirectional !== undefined && typeof options.bidirectional !== 'boolean') {
+    throw new Error(`bidirectional must be true or false; got ${JSON.stringify(options.bidirectional)}`);
+  }
   const recurrentSeed = kit.nextSeed();
   const lstm = tf.layers.convLstm2d({
     filters: ch(CHANNELS.lstm), kernelSize: 3, padding: 'same', returnSequences: true, name: CONVLSTM_TARGET,

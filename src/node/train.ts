@@ -183,6 +183,7 @@ export async function train(o: TrainOptions): Promise<ModelCard> {
   const auxGate = o.auxGate ?? 0;
   if (!(auxGate >= 0) || !Number.isFinite(auxGate)) throw new InvalidInputError(`auxGate must be a number >= 0; got ${String(o.auxGate)}.`);
   if (auxGate > 0 && o.pool !== 'gated') throw new InvalidInputError("auxGate teaches a clip model's gate: it needs pool 'gated'.");
+  if (o.bidirectional !== undefined && typeof o.bidirectional !== 'boolean') throw new InvalidInputError(`bidirectional must be true or false; got ${JSON.stringify(o.bidirectional)}.`);
   if (spec.input === 'image' && o.bidirectional) throw new InvalidInputError(`${o.model} is an image backbone: bidirectional applies to clip models only.`);
   const inputShape = data.inputShape(size, frames);
   const model = spec.input === 'clip'
