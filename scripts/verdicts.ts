@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { METRICS, type EvaluationReport, type PairedResult } from '../src/eval/index.js';
+import { METRICS, arrow, type EvaluationReport, type PairedResult } from '../src/eval/index.js';
 import { winShares, relativeDrop } from '../src/metrics/index.js';
 
 const { values: o, positionals: dirs } = parseArgs({ options: { delta: { type: 'string', default: '0.25' } }, allowPositionals: true });
@@ -56,7 +56,6 @@ console.log(`| ${head.join(' | ')} |`);
 console.log(`|---|${columns.map(() => '--:').join('|')}|`);
 for (const def of SHOWN) {
   if (!columns.some((c) => c.cells.has(def.key))) continue;
-  const arrow = { lower: ' ↓', higher: ' ↑', neither: '' }[def.better];
-  const title = `${def.title}${def.perDelta ? ` δ=${o.delta}` : ''}${arrow}`;
+  const title = `${def.title}${def.perDelta ? ` δ=${o.delta}` : ''}${arrow(def)}`;
   console.log(`| ${title} | ${columns.map((c) => c.cells.get(def.key) ?? '–').join(' | ')} |`);
 }

@@ -32,7 +32,7 @@ import type { EvaluateOptions, EvaluateResult, EvaluationReport, ModelSpec } fro
 
 export * from './types.js';
 export { METRICS, DELTA_KEYS, type MetricKey, type DeltaKey, type MetricDef } from './table.js';
-export { reportToJson, toMarkdown } from './markdown.js';
+export { reportToJson, toMarkdown, arrow } from './markdown.js';
 export { EVAL_SEED };
 
 function toSplit(s: EvaluateOptions['split']): Split {

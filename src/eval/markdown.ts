@@ -11,7 +11,8 @@ export function reportToJson(report: EvaluationReport): string {
 }
 
 const fmt = (s: Summary | undefined, digits: number): string => (!s || Number.isNaN(s.mean) ? '-' : s.mean.toFixed(digits));
-const arrow = (m: MetricDef): string => ({ lower: ' ↓', higher: ' ↑', neither: '' })[m.better];
+/** ' ↓' / ' ↑' after a metric's title, nothing for a descriptive one. */
+export const arrow = (m: Pick<MetricDef, 'better'>): string => ({ lower: ' ↓', higher: ' ↑', neither: '' })[m.better];
 
 function columns(r: EvaluationReport): { title: string; cell: (x: MethodResult) => string }[] {
   const active = METRICS.filter((m) => m.column && r.results.some((x) => x.applicable && (x as unknown as Record<string, unknown>)[m.key] != null));
