@@ -3,6 +3,10 @@
 // excludes 0. Reads the evaluation.json that `gradcam-wasm evaluate --out DIR` writes; prints Markdown.
 //
 //   node --import tsx scripts/verdicts.ts docs/results/224/resnet50-multi docs/results/224/vgg16fc-multi [--delta 0.25]
+//     [--metrics averageDrop,win,allCovered] [--transpose]
+//
+// --metrics keeps those metric keys (METRICS in src/eval) in that order; --transpose prints one row per model and
+// layer and one column per metric (for many runs and few metrics).
 //
 // A cell: difference [lo, hi]; "(GC)" where the interval favours the run's b method (Grad-CAM), "(larger: GC++)" on
 // descriptive metrics; Win with the pairwise tie rate (images where |drop a − drop b| is within the tie tolerance),
@@ -13,9 +17,17 @@ import { parseArgs } from 'node:util';
 import { METRICS, arrow, type EvaluationReport, type PairedResult } from '../src/eval/index.js';
 import { winShares, relativeDrop } from '../src/metrics/index.js';
 
-const { values: o, positionals: dirs } = parseArgs({ options: { delta: { type: 'string', default: '0.25' } }, allowPositionals: true });
+const { values: o, positionals: dirs } = parseArgs({
+  options: { delta: { type: 'string', default: '0.25' }, metrics: { type: 'string' }, transpose: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
 if (!dirs.length) throw new Error('give one or more folders with an evaluation.json');
-const SHOWN = METRICS.filter((m) => m.key !== 'winTies' && m.key !== 'ebpgMask');
+const wanted = o.metrics?.split(',');
+const unknown = wanted?.filter((k) => !METRICS.some((m) => m.key === k));
+if (unknown?.length) throw new Error(`unknown metric key(s) ${unknown.join(', ')}; known: ${METRICS.map((m) => m.key).join(', ')}`);
+const SHOWN = wanted
+  ? wanted.map((k) => METRICS.find((m) => m.key === k)!)
+  : METRICS.filter((m) => m.key !== 'winTies' && m.key !== 'ebpgMask');
 const MEANS = new Set(['averageDrop', 'mass', 'allCovered']);
 const abbrev = (name: string): string => (name === 'gradcam++' ? 'GC++' : name === 'gradcam' ? 'GC' : name);
 const f = (v: number, d: number): string => v.toFixed(d);
@@ -51,11 +63,10 @@ for (const dir of dirs) {
     columns.push({ title: `${m.name.replace(/@.*/, '')} ${split}, ${m.layer} ${m.camSize.join('x')}`, cells });
   }
 }
-const head = ['metric', ...columns.map((c) => c.title)];
-console.log(`| ${head.join(' | ')} |`);
-console.log(`|---|${columns.map(() => '--:').join('|')}|`);
-for (const def of SHOWN) {
-  if (!columns.some((c) => c.cells.has(def.key))) continue;
-  const title = `${def.title}${def.perDelta ? ` δ=${o.delta}` : ''}${arrow(def)}`;
-  console.log(`| ${title} | ${columns.map((c) => c.cells.get(def.key) ?? '–').join(' | ')} |`);
-}
+const metrics = SHOWN.filter((def) => columns.some((c) => c.cells.has(def.key)));
+const metricTitle = (def: (typeof SHOWN)[number]) => `${def.title}${def.perDelta ? ` δ=${o.delta}` : ''}${arrow(def)}`;
+const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '--:').join('|')}|`,
+  ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+console.log(o.transpose
+  ? table(['model, split, layer', ...metrics.map(metricTitle)], columns.map((c) => [c.title, ...metrics.map((def) => c.cells.get(def.key) ?? '–')]))
+  : table(['metric', ...columns.map((c) => c.title)], metrics.map((def) => [metricTitle(def), ...columns.map((c) => c.cells.get(def.key) ?? '–')])));

@@ -32,4 +32,18 @@ test('cells are the comparisons of the JSON: interval, bold where it excludes 0,
   }
 });
 
+test('--metrics picks and orders the metrics; --transpose makes them the columns, one row per model and layer', () => {
+  const t = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/verdicts.ts', dir, '--metrics', 'win,averageDrop', '--transpose'], { encoding: 'utf8' })
+    .trim().split('\n');
+  assert.is(t[0], '| model, split, layer | Win (ties) ↑ | Avg Drop ↓ |');
+  assert.is(t.length, 2 + report.models.length);
+  const plain = (title: string) => lines.find((l) => l.startsWith(`| ${title} |`))!.split(' | ').slice(1).map((c) => c.replace(/ \|$/, ''));
+  report.models.forEach((m, i) => {
+    const cells = t[2 + i]!.split(' | ').map((c) => c.replace(/^\| | \|$/g, ''));
+    assert.ok(cells[0]!.includes(`${m.layer} ${m.camSize.join('x')}`), cells[0]);
+    assert.equal([cells[1], cells[2]], [plain('Win (ties) ↑')[i], plain('Avg Drop ↓')[i]]);
+  });
+  assert.throws(() => execFileSync(process.execPath, ['--import', 'tsx', 'scripts/verdicts.ts', dir, '--metrics', 'nope'], { stdio: 'pipe' }), /unknown metric key/);
+});
+
 test.run();
