@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import {
-  generateClips, generateClip, clipsToTensors, clipBatches, poolOf, visibilityOk, targetCells,
+  generateClips, generateClip, clipsToTensors, clipBatches, poolOf, visibilityOk, overlapShares, targetCells,
   type Clip, type ClipOptions, type Box,
 } from '../src/data/index.js';
 import { InvalidInputError } from '../src/errors.js';
@@ -190,6 +190,37 @@ test("targetCells: 1 where a target's mask touches the cell (against the boxes),
   for (const bad of [0, 3, 1.5]) assert.throws(() => targetCells(train[0]!, bad), (e: Error) => e instanceof InvalidInputError && /divides the frame side 64/.test(e.message));
 });
 
+test('readable targets: each clear of distractors in >= clearFrames visible frames; overlap is the masks\' shared share', () => {
+  // the oracle: per frame, shared pixels counted on the instance masks directly
+  const share = (own: Uint8Array, others: Uint8Array[]) => {
+    let n = 0, k = 0;
+    own.forEach((v, i) => { if (v) { n++; if (others.some((o) => o[i])) k++; } });
+    return n ? k / n : 0;
+  };
+  const clearCount = (c: Clip, maxOverlap: number) => c.targets[0]!.overlap.filter((o, t) => c.targets[0]!.visible[t] && o <= maxOverlap).length;
+  const busy = { split: 'train', count: 40, seed: 7, distractors: [2, 2] } as const;
+  const ruled = generateClips(busy);
+  for (const c of ruled) {
+    const all = [...c.targets, ...c.distractors];
+    all.forEach((inst) => inst.overlap.forEach((o, t) => {
+      assert.ok(Math.abs(o - share(inst.masks[t]!, all.filter((x) => x !== inst).map((x) => x.masks[t]!))) < 1e-12);
+    }));
+    assert.ok(clearCount(c, 0.05) >= 3, `clip ${c.index}: ${c.targets[0]!.overlap.map((o) => o.toFixed(2)).join(' ')}`);
+  }
+  // without the rule some targets are crossed in most frames; the rule only redraws distractor paths
+  const free = generateClips({ ...busy, clearFrames: 0 });
+  assert.ok(free.some((c) => clearCount(c, 0.05) < 3));
+  free.forEach((c, i) => {
+    assert.is(c.label, ruled[i]!.label);
+    assert.equal(c.targets[0]!.positions, ruled[i]!.targets[0]!.positions);
+    if (clearCount(c, 0.05) >= 3) assert.ok(sameClip(c, ruled[i]!), `clip ${i} met the rule but changed`);
+  });
+  const stricter = generateClips({ ...busy, count: 10, maxOverlap: 0 });
+  assert.ok(stricter.every((c) => clearCount(c, 0) >= 3));
+  assert.ok(ruled.slice(0, 10).some((c) => clearCount(c, 0) < 3));
+  assert.equal(overlapShares([Uint8Array.of(1, 1, 0, 1), Uint8Array.of(0, 0)], [[Uint8Array.of(0, 1, 1, 1), Uint8Array.of(1, 1)]]), [2 / 3, 0]);
+});
+
 test('bad options throw InvalidInputError saying what to use', () => {
   const base: ClipOptions = { split: 'train', count: 1, seed: 1 };
   const bad: [Partial<ClipOptions> & Record<string, unknown>, RegExp][] = [
@@ -201,6 +232,10 @@ test('bad options throw InvalidInputError saying what to use', () => {
     [{ maskThreshold: 1 }, /maskThreshold/], [{ colour: 'yes' as unknown as boolean }, /colour/],
     // a target this slow cannot both leave the frame and stay visible for 3 of 4 frames
     [{ frames: 4, targetSpeed: [0.5, 0.5] }, /targetSpeed/],
+    [{ clearFrames: -1 }, /clearFrames/], [{ clearFrames: 10 }, /clearFrames/], [{ clearFrames: 2.5 }, /clearFrames/],
+    [{ maxOverlap: 1.5 }, /maxOverlap/], [{ maxOverlap: Number.NaN }, /maxOverlap/],
+    // four large distractors cannot stay off a target in 9 of 10 frames
+    [{ distractors: 4, digitSize: [30, 32], clearFrames: 9, maxOverlap: 0 }, /clear of 4 distractor\(s\).*fewer distractors/],
   ];
   for (const [o, re] of bad) {
     try {

