@@ -1,5 +1,6 @@
-// Accuracy of trained digit-scene models on many scenes of several evaluation seeds, with 95 % intervals, written
-// into each model's card (field `accuracyLarge`) and printed as a Markdown table.
+// Accuracy of trained models on many scenes (image models: test-single, test-multi) or clips (clip models, input
+// [T, H, W, C]: the test split) of several evaluation seeds, with 95 % intervals, written into each model's card
+// (field `accuracyLarge`) and printed as a Markdown table.
 //
 //   node --import tsx scripts/accuracy.ts --model models-224/vgg16fc-digits224 [--model ...] [--n 5000]
 //        [--seeds 20261126,20261201] [--no-card]
@@ -12,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { useWasmBackend } from '../src/backend/index.js';
 import { EVAL_SEED } from '../src/constants.js';
 import { loadLayersModel } from '../src/node/model-io.js';
-import { accuracy } from '../src/node/train.js';
+import { accuracy, clipAccuracy } from '../src/node/train.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -23,7 +24,7 @@ const { values: a } = parseArgs({
 if (!a.model?.length) throw new Error('give at least one --model <folder>');
 const n = Number(a.n);
 const seeds = a.seeds!.split(',').map(Number);
-const SPLITS = ['test-single', 'test-multi'] as const;
+const SPLITS = { image: ['test-single', 'test-multi'], clip: ['test'] } as const;
 
 /** Wilson score interval at 95 % for k successes in n trials. */
 function wilson(k: number, total: number): [number, number] {
@@ -33,24 +34,28 @@ function wilson(k: number, total: number): [number, number] {
 }
 
 await useWasmBackend();
-const rows: string[] = ['| model | seed | test-single % (95 % CI) | test-multi % (95 % CI) |', '|---|---:|---:|---:|'];
+const rows: string[] = [];
 for (const dir of a.model) {
   const cardFile = path.join(dir, 'card.json');
   const card = JSON.parse(readFileSync(cardFile, 'utf8')) as { name: string; inputShape: number[]; accuracyLarge?: unknown };
   const model = await loadLayersModel(dir);
+  const clip = card.inputShape.length === 4;
+  const splits = clip ? SPLITS.clip : SPLITS.image;
+  rows.push(`| model | seed | ${splits.map((s) => `${s} % (95 % CI)`).join(' | ')} |`, `|---|---:|${splits.map(() => '---:').join('|')}|`);
   const bySeed: Record<string, Record<string, { accuracy: number; ci95: [number, number] }>> = {};
   for (const seed of seeds) {
     const t0 = Date.now();
     bySeed[seed] = {};
-    for (const split of SPLITS) {
-      const acc = accuracy(model, split, n, seed, card.inputShape[0]);
+    for (const split of splits) {
+      const [T, S] = card.inputShape as [number, number];
+      const acc = clip ? clipAccuracy(model, 'test', n, seed, card.inputShape[1], T) : accuracy(model, split as 'test-single', n, seed, S);
       bySeed[seed]![split] = { accuracy: acc, ci95: wilson(Math.round(acc * n), n) };
     }
-    const cell = (s: (typeof SPLITS)[number]) => {
+    const cell = (s: string) => {
       const r = bySeed[seed]![s]!;
       return `${(100 * r.accuracy).toFixed(2)} (${(100 * r.ci95[0]).toFixed(2)}-${(100 * r.ci95[1]).toFixed(2)})`;
     };
-    rows.push(`| ${card.name} | ${seed}${seed === EVAL_SEED ? ' (card)' : ''} | ${cell('test-single')} | ${cell('test-multi')} |`);
+    rows.push(`| ${card.name} | ${seed}${seed === EVAL_SEED ? ' (card)' : ''} | ${splits.map(cell).join(' | ')} |`);
     console.error(`${card.name} seed ${seed}: ${rows.at(-1)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   model.dispose();
