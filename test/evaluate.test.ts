@@ -146,6 +146,23 @@ smoke('consistency on all images: Pearson and IoU in range; identical models agr
   assert.ok(Math.abs(c!.pearson.mean - (1 + 2 * other.pearson.mean) / 3) < 1e-9);
 });
 
+smoke('consistency of Grad-CAM++ minus Grad-CAM: paired over the same images, in the Markdown', async () => {
+  const r = await evaluate({ models: [dirs.r50, dirs.mnv2], methods: ['gradcam', 'gradcam++'], split: 'multi', n: 3, seed: 5, consistencyOn: 'all', bootstrap: { resamples: 200 } });
+  const [d] = r.report.consistencyComparisons;
+  assert.is(r.report.consistencyComparisons.length, 1);
+  assert.equal([d!.a, d!.b, d!.models, d!.layers, d!.size], ['gradcam++', 'gradcam', ['r50', 'mnv2'], 'default', 64]);
+  const ca = r.report.consistency.find((c) => c.method === 'gradcam++')!, cb = r.report.consistency.find((c) => c.method === 'gradcam')!;
+  for (const k of ['pearson', 'iou'] as const) {
+    assert.is(d![k].n, 3, 'one value per image and method');
+    // one pair of models: the per-image mean is that pair's value, so the mean difference is the difference of means
+    assert.ok(Math.abs(d![k].mean - (ca[k].mean - cb[k].mean)) < 1e-9, `${k}: ${d![k].mean} vs ${ca[k].mean} - ${cb[k].mean}`);
+    assert.ok(d![k].lo <= d![k].mean && d![k].mean <= d![k].hi);
+  }
+  assert.match(r.markdown, `Grad-CAM++ − Grad-CAM, paired over 3 images (size 64, default layers): Pearson r ${d!.pearson.mean.toFixed(3)}`);
+  const one = await evaluate({ models: [dirs.r50, dirs.mnv2], methods: ['gradcam'], split: 'single', n: 1, seed: 3, consistencyOn: 'all' });
+  assert.equal(one.report.consistencyComparisons, [], 'no comparison with one method');
+});
+
 smoke('Markdown table and JSON', () => {
   const md = run.markdown;
   assert.match(md, '| model | method | acc % | Avg Drop ↓ | Incr ↑ | Win (ties) ↑ | Del AUC ↓ | Ins AUC ↑ | Mass | Loc δ=0 ↑ | Loc δ=0.25 ↑ | Loc δ=0.5 ↑ | EBPG ↑ | ' +

@@ -117,6 +117,7 @@ export async function evaluate(options: EvaluateOptions = {}): Promise<EvaluateR
       results: methodResults(models, out.values, n, aucSteps > 0),
       comparisons: comparing ? pairedComparisons(models, out.values, out.images, aucSteps > 0, { a: compare[0], b: compare[1], resamples, seed: bootSeed }) : [],
       consistency: out.consistency.results(),
+      consistencyComparisons: comparing ? out.consistency.compare(compare[0], compare[1], { resamples, seed: bootSeed }) : [],
       images: out.images,
       figures: out.figures,
       timing: {

@@ -1,7 +1,7 @@
 /** The report as JSON and as Markdown tables (results per model and method, paired differences, consistency, speed, figures). */
 import path from 'node:path';
 import { getMethod } from '../methods/registry.js';
-import type { Summary } from '../metrics/index.js';
+import type { PairedDifference, Summary } from '../metrics/index.js';
 import { METRICS, DELTA_KEYS, type DeltaKey, type MetricDef } from './table.js';
 import type { EvaluationReport, MethodResult } from './types.js';
 
@@ -69,6 +69,11 @@ export function toMarkdown(r: EvaluationReport): string {
     L.push('| method | size | layers | models | images | Pearson r ↑ | IoU ↑ |', '|---|---:|---|---|---:|---:|---:|');
     for (const c of r.consistency) {
       L.push(`| ${c.method} | ${c.size} | ${c.layers} | ${c.models.join(', ')} | ${c.pearson.n} | ${fmt(c.pearson, 3)} | ${fmt(c.iou, 3)} |`);
+    }
+    for (const d of r.consistencyComparisons) {
+      const ci = (x: PairedDifference): string => `${x.mean.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]${x.excludesZero ? ` (${getMethod(x.mean > 0 ? d.a : d.b).title} more consistent)` : ''}`;
+      L.push('', `${getMethod(d.a).title} − ${getMethod(d.b).title}, paired over ${d.pearson.n} images (size ${d.size}, ${d.layers} layers): ` +
+        `Pearson r ${ci(d.pearson)}; IoU ${ci(d.iou)}.`);
     }
   } else {
     L.push('Cross-backbone consistency: n/a (needs two or more models of the same input size and kind of layer).');

@@ -125,7 +125,7 @@ export async function runScenes(p: RunPlan): Promise<RunOutput> {
       p.onProgress?.({ done: ++done, total, scene: i, model: lm.name });
     }
     images.push(record);
-    consistency.add(heatmaps);
+    consistency.add(i, heatmaps);
 
     if (draw && figDir) {
       const rowsOut = models.map((lm) => figureRow(drawn.get(lm.name)!, methods, lm.size, null));

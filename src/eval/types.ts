@@ -146,6 +146,17 @@ export interface ConsistencyResult {
   pairs: { a: string; b: string; pearson: Summary; iou: Summary }[];
 }
 
+/** Consistency of method a minus that of method b on the same scenes (per-image means of the pairs), paired bootstrap. */
+export interface ConsistencyDifference {
+  size: number;
+  layers: 'default' | 'given';
+  models: string[];
+  a: MethodName;
+  b: MethodName;
+  pearson: PairedDifference;
+  iou: PairedDifference;
+}
+
 export interface ImageMethodRecord {
   /** p(c | E). */
   o: number;
@@ -187,6 +198,8 @@ export interface EvaluationReport {
   results: MethodResult[];
   comparisons: PairedResult[];
   consistency: ConsistencyResult[];
+  /** With a comparison: method a's consistency minus method b's, per group of models. */
+  consistencyComparisons: ConsistencyDifference[];
   images: ImageRecord[];
   figures: FigureInfo[];
   timing: {
