@@ -18,7 +18,7 @@ import { PACKAGE_ROOT } from '../src/node/zoo.js';
 await useWasmBackend();
 const DIR = path.join(PACKAGE_ROOT, 'models-224');
 /** The models that have landed, with the side of their default target map. */
-const LANDED: Record<string, number> = { 'vgg16fc-digits224': 14, 'resnet50-digits224': 7, 'efficientnetb0-digits224': 7 };
+const LANDED: Record<string, number> = { 'vgg16fc-digits224': 14, 'resnet50-digits224': 7, 'resnet101-digits224': 7, 'efficientnetb0-digits224': 7 };
 
 interface Card {
   name: string; inputShape: [number, number, number]; targetLayer: string; weightBytes: number; head: string;
