@@ -39,16 +39,16 @@ for (const dir of a.model) {
   const cardFile = path.join(dir, 'card.json');
   const card = JSON.parse(readFileSync(cardFile, 'utf8')) as { name: string; inputShape: number[]; accuracyLarge?: unknown };
   const model = await loadLayersModel(dir);
-  const clip = card.inputShape.length === 4;
+  const clip = card.inputShape.length === 4; // [T, H, W, C] for clips, [H, W, C] for scenes
   const splits = clip ? SPLITS.clip : SPLITS.image;
+  const size = card.inputShape[clip ? 1 : 0]!;
   rows.push(`| model | seed | ${splits.map((s) => `${s} % (95 % CI)`).join(' | ')} |`, `|---|---:|${splits.map(() => '---:').join('|')}|`);
   const bySeed: Record<string, Record<string, { accuracy: number; ci95: [number, number] }>> = {};
   for (const seed of seeds) {
     const t0 = Date.now();
     bySeed[seed] = {};
     for (const split of splits) {
-      const [T, S] = card.inputShape as [number, number];
-      const acc = clip ? clipAccuracy(model, 'test', n, seed, card.inputShape[1], T) : accuracy(model, split as 'test-single', n, seed, S);
+      const acc = clip ? clipAccuracy(model, 'test', n, seed, size, card.inputShape[0]!) : accuracy(model, split as 'test-single', n, seed, size);
       bySeed[seed]![split] = { accuracy: acc, ci95: wilson(Math.round(acc * n), n) };
     }
     const cell = (s: string) => {
